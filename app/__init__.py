@@ -1,0 +1,1 @@
+"""Codev: real-time facilitation server for professional co-development groups."""
