@@ -1,0 +1,19 @@
+# Codev server image. Embedded mode by default (SQLite in /data, in-process broker);
+# set CODEV_DATABASE_URL and CODEV_REDIS_URL to run several replicas on PostgreSQL + Redis.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 \
+    CODEV_HOST=0.0.0.0 CODEV_PORT=8000 CODEV_DATA_DIR=/data
+
+WORKDIR /srv/codev
+COPY pyproject.toml README.md ./
+COPY app ./app
+COPY migrations ./migrations
+COPY frontend ./frontend
+RUN pip install -e . && useradd --system --home /data codev && mkdir -p /data && chown codev /data
+
+USER codev
+VOLUME ["/data"]
+EXPOSE 8000
+HEALTHCHECK CMD python -c "import urllib.request,os; urllib.request.urlopen(f'http://127.0.0.1:{os.environ[\"CODEV_PORT\"]}/api/setup')"
+CMD ["codev", "serve"]

@@ -1,0 +1,164 @@
+"""``/ws/meetings/{id}``: one socket per participant; commands up, events down.
+
+The handshake checks the Origin (against cross-site WebSocket hijacking) and the session
+cookie; the reader loop validates each frame and runs it through the write path, in order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hmac
+from typing import Annotated
+
+from fastapi import APIRouter, Query, WebSocket
+from starlette.websockets import WebSocketDisconnect
+
+from app.api.auth import SESSION_COOKIE, resolve_participant
+from app.errors import AppError, NotAuthenticated, NotFound, PermissionDenied
+from app.realtime.hub import Connection, Greet, TooManyConnections
+from app.realtime.wire import (
+    Ack,
+    CommandMessage,
+    Error,
+    Ping,
+    Pong,
+    Resync,
+    WireError,
+    parse_client_frame,
+)
+from app.security import hash_token
+from app.services import Services
+from app.stages import CommandRefused
+from app.store.models import Meeting, Member
+
+router = APIRouter()
+
+# Application close codes (4000-4999): the client learns why it was refused.
+CLOSE_CODES: dict[type[AppError], int] = {
+    NotAuthenticated: 4401,
+    PermissionDenied: 4403,
+    NotFound: 4404,
+}
+CLOSE_POLICY = 1008
+
+
+DISPLAY = "display"
+"""The member id of room displays: it matches no author, so displays see no private note."""
+
+
+@router.websocket("/ws/meetings/{meeting_id}")
+async def meeting_socket(
+    websocket: WebSocket,
+    meeting_id: str,
+    since: Annotated[int | None, Query(ge=0)] = None,
+    display: Annotated[str | None, Query(max_length=100)] = None,
+) -> None:
+    services: Services = websocket.app.state.services
+    origin = websocket.headers.get("origin")
+    if origin is not None and origin.rstrip("/") not in services.settings.origins:
+        await websocket.close(CLOSE_POLICY, "origin not allowed")  # before accept: HTTP 403
+        return
+    try:
+        meeting, member_id, name = await _authenticate(services, websocket, meeting_id, display)
+    except AppError as exc:
+        await websocket.accept()
+        error = Error(cid=None, code=exc.code, message=exc.message)
+        await websocket.send_text(error.model_dump_json())
+        await websocket.close(CLOSE_CODES.get(type(exc), CLOSE_POLICY), exc.message[:120])
+        return
+
+    info: dict[str, object] = {
+        "id": meeting.id,
+        "title": meeting.title,
+        "video_url": meeting.video_url,
+        "group_id": meeting.group_id,
+    }
+    conn = services.hub.connection(
+        websocket, meeting_id, member_id, name, info, display=display is not None
+    )
+    await websocket.accept()
+    try:
+        await services.hub.join(conn, since)
+    except TooManyConnections as exc:
+        error = Error(cid=None, code="too_many_connections", message=str(exc))
+        await websocket.send_text(error.model_dump_json())
+        await websocket.close(CLOSE_POLICY, "too many connections")
+        return
+    conn.writer = asyncio.create_task(services.hub.write(conn))
+    try:
+        await _read(services, conn)
+    except WebSocketDisconnect:
+        pass
+    finally:
+        await services.hub.leave(conn)
+        conn.writer.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await conn.writer
+
+
+async def _authenticate(
+    services: Services, websocket: WebSocket, meeting_id: str, display_key: str | None
+) -> tuple[Meeting, str, str]:
+    """The meeting and who is connecting: a participant by session cookie, or a display by key."""
+    async with services.sessions() as session:
+        if display_key is not None:
+            meeting = await session.get(Meeting, meeting_id)
+            expected = hash_token(services.settings.key, display_key)
+            if meeting is None or meeting.display_key_hash is None:
+                raise NotFound("there is no such meeting")
+            if not hmac.compare_digest(meeting.display_key_hash, expected):
+                raise NotFound("there is no such meeting")
+            return meeting, DISPLAY, "Room display"
+        token = websocket.cookies.get(SESSION_COOKIE)
+        meeting, member_id = await resolve_participant(
+            session, services.settings, token, meeting_id
+        )
+        member = await session.get(Member, member_id)
+        return meeting, member_id, member.name if member else member_id
+
+
+async def _read(services: Services, conn: Connection) -> None:
+    """Handle frames one at a time, so a client's commands apply in the order it sent them."""
+    websocket = conn.websocket
+    while True:
+        message = await websocket.receive()
+        if message["type"] == "websocket.disconnect":
+            raise WebSocketDisconnect(message.get("code", 1000))
+        text = message.get("text")
+        if text is None:
+            _reply(
+                conn, Error(cid=None, code="invalid_message", message="send JSON as text frames")
+            )
+            continue
+        try:
+            parsed = parse_client_frame(text)
+        except WireError as exc:
+            _reply(conn, Error(cid=exc.cid, code=exc.code, message=exc.message))
+            continue
+        match parsed:
+            case Ping():
+                now = services.meetings.now()
+                _reply(conn, Pong(cid=parsed.cid, server_time=now, client_time=parsed.client_time))
+            case Resync():
+                conn.push(Greet(parsed.since))
+            case CommandMessage() if conn.display:
+                refusal = "the room display only shows the meeting"
+                _reply(conn, Error(cid=parsed.cid, code="forbidden", message=refusal))
+            case CommandMessage():
+                await _execute(services, conn, parsed)
+
+
+async def _execute(services: Services, conn: Connection, message: CommandMessage) -> None:
+    try:
+        outcome = await services.meetings.execute(
+            conn.meeting_id, conn.member_id, message.cid, message.command
+        )
+    except (CommandRefused, AppError) as exc:
+        _reply(conn, Error(cid=message.cid, code=exc.code, message=exc.message))
+        return
+    _reply(conn, Ack(cid=message.cid, seq=outcome.seq, duplicate=outcome.duplicate))
+
+
+def _reply(conn: Connection, message: Ack | Error | Pong) -> None:
+    conn.push((0, message.model_dump_json()))

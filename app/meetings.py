@@ -1,0 +1,115 @@
+"""The write path of a live meeting, the one way any change is made, whoever sends it:
+
+authorise (the caller) → validate (the wire) → load state → ``apply`` (pure) → append events and
+save state with a ``seq`` compare-and-set in one transaction → ack → publish → fan out (the hub).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import weakref
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from app.errors import AppError, NotFound
+from app.realtime.broker import Broker, Delivery, Publication
+from app.stages import Command, Event, MeetingState, apply, redacted
+from app.store.event_log import MeetingLog
+
+MAX_ATTEMPTS = 5
+CACHED_MEETINGS = 2_000
+
+
+class Busy(AppError):
+    """Raised when a command lost the compare-and-set race too many times in a row."""
+
+    status = 503
+    code = "busy"
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    seq: int
+    """The meeting's seq once the command is applied (its last event, or unchanged for a no-op)."""
+    duplicate: bool = False
+    """True when this ``cid`` was applied before: nothing was applied again."""
+
+
+def to_delivery(event: Event) -> Delivery:
+    """Serialise an event once, for every socket and for the log."""
+    audience = event.audience
+    return Delivery(
+        seq=event.seq,
+        payload=event.model_dump_json(),
+        audience=audience,
+        redacted=None if audience is None else redacted(event).model_dump_json(),
+    )
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class MeetingService:
+    def __init__(
+        self, log: MeetingLog, broker: Broker, clock: Callable[[], datetime] = _utcnow
+    ) -> None:
+        self._log = log
+        self._broker = broker
+        self._clock = clock
+        # One writer per meeting inside this process; across processes the CAS decides.
+        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+        # Last state this process knows; a stale entry only costs one failed CAS and a reload.
+        self._states: OrderedDict[str, MeetingState] = OrderedDict()
+
+    def now(self) -> datetime:
+        return self._clock()
+
+    async def load(self, meeting_id: str) -> MeetingState:
+        """The meeting's state as stored now (for a snapshot): never from the cache."""
+        state = await self._log.load(meeting_id)
+        if state is None:
+            raise NotFound("there is no such meeting")
+        self._remember(state)
+        return state
+
+    async def execute(
+        self, meeting_id: str, actor: str, cid: str | None, command: Command
+    ) -> Outcome:
+        """Apply ``command`` for ``actor`` once; raise ``CommandRefused`` if the machine refuses."""
+        lock = self._locks.get(meeting_id)
+        if lock is None:
+            lock = self._locks[meeting_id] = asyncio.Lock()
+        async with lock:
+            for _ in range(MAX_ATTEMPTS):
+                if cid is not None:
+                    seq = await self._log.command_seq(meeting_id, actor, cid)
+                    if seq is not None:
+                        return Outcome(seq, duplicate=True)
+                state = self._states.get(meeting_id) or await self.load(meeting_id)
+                new, events = apply(state, command, actor, self._clock())
+                if not events:
+                    return Outcome(state.seq)
+                deliveries = tuple(to_delivery(event) for event in events)
+                kinds = [event.type for event in events]
+                if await self._log.commit(new, state.seq, deliveries, kinds, actor, cid):
+                    self._remember(new)
+                    # Published under the lock so this process publishes a meeting in seq order.
+                    await self._broker.publish(Publication(meeting_id, deliveries))
+                    return Outcome(new.seq)
+                self._states.pop(meeting_id, None)  # another process wrote first: reload
+        raise Busy("the meeting is changing too fast; try again")
+
+    def forget(self, meeting_id: str) -> None:
+        self._states.pop(meeting_id, None)
+
+    def _remember(self, state: MeetingState) -> None:
+        known = self._states.get(state.meeting_id)
+        if known is not None and known.seq > state.seq:
+            return
+        self._states[state.meeting_id] = state
+        self._states.move_to_end(state.meeting_id)
+        while len(self._states) > CACHED_MEETINGS:
+            self._states.popitem(last=False)

@@ -1,0 +1,86 @@
+"""The broker carries committed events from the process that wrote them to every process.
+
+The database is the source of truth; a publication is a doorbell that usually carries the
+event bytes too. A process that misses one notices the ``seq`` gap and reads the database.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from app.settings import Settings
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """One event ready for the wire, serialised once for every socket."""
+
+    seq: int
+    payload: str
+    audience: str | None = None
+    """When set, only this member gets ``payload``; everyone else gets ``redacted``."""
+    redacted: str | None = None
+
+    def for_member(self, member: str) -> str:
+        if self.audience is None or self.audience == member:
+            return self.payload
+        assert self.redacted is not None
+        return self.redacted
+
+
+@dataclass(frozen=True, slots=True)
+class Publication:
+    meeting_id: str
+    deliveries: tuple[Delivery, ...]
+
+
+Listener = Callable[[Publication], None]
+Reconnected = Callable[[], Awaitable[None]]
+
+
+class Broker(ABC):
+    """Publish to a meeting; receive the meetings this process subscribed to."""
+
+    async def start(self, listener: Listener, on_reconnect: Reconnected | None = None) -> None:
+        """Deliver publications to ``listener``; call ``on_reconnect`` after any lost link."""
+        self._listener = listener
+        self._on_reconnect = on_reconnect
+
+    async def close(self) -> None:  # noqa: B027 - nothing to release in-process
+        pass
+
+    @abstractmethod
+    async def publish(self, publication: Publication) -> None: ...
+
+    @abstractmethod
+    async def subscribe(self, meeting_id: str) -> None: ...
+
+    @abstractmethod
+    async def unsubscribe(self, meeting_id: str) -> None: ...
+
+
+class InProcessBroker(Broker):
+    """One server process: a publication goes straight to this process's hub."""
+
+    def __init__(self) -> None:
+        self._meetings: set[str] = set()
+
+    async def publish(self, publication: Publication) -> None:
+        if publication.meeting_id in self._meetings:
+            self._listener(publication)
+
+    async def subscribe(self, meeting_id: str) -> None:
+        self._meetings.add(meeting_id)
+
+    async def unsubscribe(self, meeting_id: str) -> None:
+        self._meetings.discard(meeting_id)
+
+
+def create_broker(settings: Settings) -> Broker:
+    if settings.redis_url:
+        from app.realtime.redis_broker import RedisBroker
+
+        return RedisBroker(settings.redis_url)
+    return InProcessBroker()

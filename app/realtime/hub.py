@@ -1,0 +1,241 @@
+"""This process's live sockets, grouped by meeting, and the fan-out of published events.
+
+Each socket has a bounded queue and its own writer task: the fan-out only puts the same
+pre-serialised text on each queue and never awaits a socket, so a slow client cannot slow the
+others. A socket whose queue overflows is closed; its client resumes with ``since``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import Counter
+from dataclasses import dataclass, field
+
+from starlette.websockets import WebSocket, WebSocketState
+
+from app.meetings import MeetingService
+from app.realtime.broker import Broker, Delivery, Publication
+from app.realtime.wire import Hello, Presence, PresenceEntry, You
+from app.settings import Settings
+from app.store.event_log import MeetingLog
+
+log = logging.getLogger(__name__)
+
+CLOSE_OVERFLOW = 1013  # "try again later": the client reconnects and resumes with since
+
+
+@dataclass(frozen=True, slots=True)
+class Greet:
+    """Ask the writer to send ``hello`` (a snapshot, or a replay of what followed ``since``)."""
+
+    since: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class CatchUp:
+    """Ask the writer to send whatever the log holds beyond what this socket has (after a gap)."""
+
+
+Item = tuple[int, str] | Greet | CatchUp
+"""A queued item: (seq, text) for an event, (0, text) for an unsequenced message, or a request."""
+
+
+@dataclass(eq=False)
+class Connection:
+    meeting_id: str
+    member_id: str
+    name: str
+    meeting_info: dict[str, object]
+    websocket: WebSocket
+    queue: asyncio.Queue[Item]
+    sent: int | None = None
+    """The last seq sent; None until ``hello`` went out (events before it are in the snapshot)."""
+    display: bool = False
+    """A room display (projector): read-only, sees what every participant sees."""
+    writer: asyncio.Task[None] | None = None
+    closing: asyncio.Task[None] | None = None
+    overflowed: bool = False
+
+    def push(self, item: Item) -> None:
+        if self.overflowed:
+            return
+        try:
+            self.queue.put_nowait(item)
+        except asyncio.QueueFull:
+            self._overflow()
+
+    def _overflow(self) -> None:
+        # The writer may be stuck in a send to a client that stopped reading: stop it and
+        # close the socket from here; the client reconnects and resumes with since.
+        self.overflowed = True
+        if self.writer is not None:
+            self.writer.cancel()
+        self.closing = asyncio.get_running_loop().create_task(
+            self._close(CLOSE_OVERFLOW, "too far behind; resume with since")
+        )
+
+    async def _close(self, code: int, reason: str) -> None:
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(self.websocket.close(code, reason), timeout=5)
+
+
+@dataclass(eq=False)
+class Room:
+    meeting_id: str
+    connections: set[Connection] = field(default_factory=set)
+
+    def presence(self) -> list[PresenceEntry]:
+        counts = Counter(c.member_id for c in self.connections if not c.display)
+        return [PresenceEntry(member_id=m, connections=n) for m, n in sorted(counts.items())]
+
+
+class TooManyConnections(Exception):
+    """Raised when a member already has the most sockets allowed in one meeting."""
+
+
+class Hub:
+    def __init__(
+        self, settings: Settings, meetings: MeetingService, log: MeetingLog, broker: Broker
+    ) -> None:
+        self._settings = settings
+        self._meetings = meetings
+        self._log = log
+        self._broker = broker
+        self._rooms: dict[str, Room] = {}
+
+    def connection(
+        self,
+        websocket: WebSocket,
+        meeting_id: str,
+        member_id: str,
+        name: str,
+        meeting_info: dict[str, object],
+        *,
+        display: bool = False,
+    ) -> Connection:
+        queue: asyncio.Queue[Item] = asyncio.Queue(self._settings.socket_queue_size)
+        return Connection(
+            meeting_id, member_id, name, meeting_info, websocket, queue, display=display
+        )
+
+    # --- membership -----------------------------------------------------------------------------
+
+    async def join(self, conn: Connection, since: int | None) -> None:
+        room = self._rooms.get(conn.meeting_id)
+        if room is None:
+            room = self._rooms[conn.meeting_id] = Room(conn.meeting_id)
+            await self._broker.subscribe(conn.meeting_id)
+        mine = sum(1 for c in room.connections if c.member_id == conn.member_id)
+        if mine >= self._settings.sockets_per_member:
+            raise TooManyConnections(f"you already have {mine} connections to this meeting")
+        room.connections.add(conn)
+        conn.push(Greet(since))
+        self._announce_presence(room)
+
+    async def leave(self, conn: Connection) -> None:
+        room = self._rooms.get(conn.meeting_id)
+        if room is None or conn not in room.connections:
+            return
+        room.connections.discard(conn)
+        if room.connections:
+            self._announce_presence(room)
+        else:
+            del self._rooms[conn.meeting_id]
+            await self._broker.unsubscribe(conn.meeting_id)
+
+    def _announce_presence(self, room: Room) -> None:
+        text = Presence(online=room.presence()).model_dump_json()
+        for conn in room.connections:
+            conn.push((0, text))
+
+    def presence(self, meeting_id: str) -> list[PresenceEntry]:
+        room = self._rooms.get(meeting_id)
+        return room.presence() if room else []
+
+    # --- fan-out --------------------------------------------------------------------------------
+
+    def on_publication(self, publication: Publication) -> None:
+        """Called by the broker for each commit: queue the same text on every socket."""
+        room = self._rooms.get(publication.meeting_id)
+        if room is None:
+            return
+        for delivery in publication.deliveries:
+            public = (delivery.seq, delivery.payload)
+            if delivery.audience is None:
+                for conn in room.connections:
+                    conn.push(public)
+            else:
+                assert delivery.redacted is not None
+                hidden = (delivery.seq, delivery.redacted)
+                for conn in room.connections:
+                    conn.push(public if conn.member_id == delivery.audience else hidden)
+
+    # --- one socket's writer --------------------------------------------------------------------
+
+    async def write(self, conn: Connection) -> None:
+        """Send queued items in order until the socket closes or overflows."""
+        ws = conn.websocket
+        while True:
+            item = await conn.queue.get()
+            if isinstance(item, Greet):
+                await self._greet(conn, item.since)
+                continue
+            if isinstance(item, CatchUp):
+                await self._catch_up(conn, None)
+                continue
+            seq, text = item
+            if seq == 0:
+                await ws.send_text(text)
+                continue
+            if conn.sent is None or seq <= conn.sent:
+                continue  # already in the snapshot or the replay
+            if seq > conn.sent + 1:  # a publication was missed: read the gap from the log
+                await self._catch_up(conn, seq - 1)
+            await ws.send_text(text)
+            conn.sent = seq
+
+    async def _catch_up(self, conn: Connection, upto: int | None) -> None:
+        if conn.sent is None:
+            return  # hello is still to come, with everything
+        for missed in await self._log.deliveries_after(conn.meeting_id, conn.sent, upto):
+            await conn.websocket.send_text(missed.for_member(conn.member_id))
+            conn.sent = missed.seq
+
+    async def catch_up_all(self) -> None:
+        """After the broker lost its link: every socket reads what it missed from the log."""
+        for room in self._rooms.values():
+            for conn in room.connections:
+                conn.push(CatchUp())
+
+    async def _greet(self, conn: Connection, since: int | None) -> None:
+        state = await self._meetings.load(conn.meeting_id)
+        replay: list[Delivery] | None = None
+        behind = state.seq - since if since is not None else None
+        if behind is not None and 0 <= behind <= self._settings.resume_window:
+            replay = await self._log.deliveries_after(conn.meeting_id, since or 0, state.seq)
+        role = "display" if conn.display else state.role_of(conn.member_id)
+        assert role is not None, "only participants and displays get a connection"
+        hello = Hello(
+            you=You(member_id=conn.member_id, name=conn.name),
+            role=role,
+            server_time=self._meetings.now(),
+            seq=state.seq,
+            resumed=replay is not None,
+            state=None if replay is not None else state.view_for(conn.member_id),
+            meeting=conn.meeting_info,
+            presence=self.presence(conn.meeting_id),
+        )
+        await conn.websocket.send_text(hello.model_dump_json())
+        for delivery in replay or ():
+            await conn.websocket.send_text(delivery.for_member(conn.member_id))
+        conn.sent = state.seq
+
+    async def close(self) -> None:
+        for room in list(self._rooms.values()):
+            for conn in list(room.connections):
+                if conn.websocket.client_state is WebSocketState.CONNECTED:
+                    with contextlib.suppress(Exception):
+                        await conn.websocket.close(1012, "server restarting")
+        self._rooms.clear()

@@ -1,0 +1,127 @@
+"""Redis pub/sub between server processes. At-most-once: the database stays the truth.
+
+Each process delivers its own publications to its local hub directly (no round trip, and local
+sockets keep working while Redis is away) and publishes them for the other processes, which skip
+their own. Redis pub/sub drops messages while a subscriber is disconnected, so after any
+reconnect the hub is told to catch every socket up from the database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import uuid
+from typing import Any
+
+import redis.asyncio as redis
+
+from app.realtime.broker import Broker, Delivery, Listener, Publication, Reconnected
+
+log = logging.getLogger(__name__)
+
+PREFIX = "codev:meeting:"
+BACKOFF_MAX = 5.0
+
+
+def encode(origin: str, publication: Publication) -> str:
+    deliveries = [[d.seq, d.payload, d.audience, d.redacted] for d in publication.deliveries]
+    return json.dumps({"o": origin, "m": publication.meeting_id, "d": deliveries})
+
+
+def decode(data: bytes | str) -> tuple[str, Publication]:
+    body = json.loads(data)
+    deliveries = tuple(
+        Delivery(seq, payload, audience, hidden) for seq, payload, audience, hidden in body["d"]
+    )
+    return body["o"], Publication(body["m"], deliveries)
+
+
+class RedisBroker(Broker):
+    def __init__(self, url: str) -> None:
+        self._url = url
+        self._origin = uuid.uuid4().hex
+        self._redis: redis.Redis = redis.Redis.from_url(url)
+        self._meetings: set[str] = set()
+        self._pubsub: Any = None
+        self._task: asyncio.Task[None] | None = None
+        self.connected = asyncio.Event()
+
+    async def start(self, listener: Listener, on_reconnect: Reconnected | None = None) -> None:
+        await super().start(listener, on_reconnect)
+        self._task = asyncio.create_task(self._run(), name="redis-subscriber")
+
+    async def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        await self._redis.aclose()
+
+    async def publish(self, publication: Publication) -> None:
+        if publication.meeting_id in self._meetings:
+            self._listener(publication)
+        try:
+            await self._redis.publish(
+                PREFIX + publication.meeting_id, encode(self._origin, publication)
+            )
+        except (redis.RedisError, OSError) as exc:
+            # Committed already: other processes fill the gap from the database later.
+            log.warning("redis publish failed (%s); peers will catch up from the database", exc)
+
+    async def subscribe(self, meeting_id: str) -> None:
+        self._meetings.add(meeting_id)
+        await self._send("subscribe", meeting_id)
+
+    async def unsubscribe(self, meeting_id: str) -> None:
+        self._meetings.discard(meeting_id)
+        await self._send("unsubscribe", meeting_id)
+
+    async def _send(self, verb: str, meeting_id: str) -> None:
+        pubsub = self._pubsub
+        if pubsub is None or not self.connected.is_set():
+            return  # (re)subscribed with everything in self._meetings on reconnect
+        try:
+            await getattr(pubsub, verb)(PREFIX + meeting_id)
+        except (redis.RedisError, OSError) as exc:
+            log.warning("redis %s failed (%s); retrying on reconnect", verb, exc)
+
+    async def _run(self) -> None:
+        backoff = 0.1
+        first = True
+        while True:
+            try:
+                self._pubsub = self._redis.pubsub()
+                # A control channel keeps the subscription alive when no meeting is open here.
+                channels = [PREFIX + m for m in self._meetings] + ["codev:control"]
+                await self._pubsub.subscribe(*channels)
+                self.connected.set()
+                if not first and self._on_reconnect is not None:
+                    await self._on_reconnect()
+                first, backoff = False, 0.1
+                while True:
+                    message = await self._pubsub.get_message(
+                        ignore_subscribe_messages=True, timeout=1.0
+                    )
+                    if message is not None and message["type"] == "message":
+                        self._deliver(message["data"])
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                self.connected.clear()
+                log.warning("redis subscription lost (%s); retrying in %.1fs", exc, backoff)
+                with contextlib.suppress(Exception):
+                    await self._pubsub.aclose()
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, BACKOFF_MAX)
+                first = False
+
+    def _deliver(self, data: bytes) -> None:
+        try:
+            origin, publication = decode(data)
+        except (ValueError, KeyError, TypeError):
+            log.warning("ignored a malformed publication")
+            return
+        if origin != self._origin and publication.meeting_id in self._meetings:
+            self._listener(publication)

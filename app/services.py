@@ -1,0 +1,23 @@
+"""The long-lived objects of one server process, built by the app's lifespan."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.meetings import MeetingService
+from app.realtime.broker import Broker
+from app.realtime.hub import Hub
+from app.settings import Settings
+
+
+@dataclass
+class Services:
+    settings: Settings
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    broker: Broker
+    meetings: MeetingService
+    hub: Hub

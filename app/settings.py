@@ -1,0 +1,94 @@
+"""Settings from the environment (``CODEV_*``) or a ``.env`` file; no import-time globals."""
+
+from __future__ import annotations
+
+import secrets
+from functools import cached_property
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CODEV_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Path("data")
+    """Where the SQLite database and the generated secret key live."""
+    database_url: str = ""
+    """SQLAlchemy URL; empty means SQLite in ``data_dir``. PostgreSQL: postgresql+psycopg://..."""
+    redis_url: str = ""
+    """Empty means the in-process broker (one server process)."""
+    host: str = "127.0.0.1"
+    port: int = 8000
+    public_url: str = ""
+    """The address people open (for invite links and the Origin check); default http://host:port."""
+    allowed_origins: Annotated[list[str], NoDecode] = []
+    """Origins allowed to open the WebSocket and send REST writes; default: public_url only."""
+    secret_key: str = ""
+    """Keys the hashes of tokens; generated into ``data_dir/secret_key`` when empty."""
+    invite_ttl_days: int = Field(default=60, ge=1)
+    session_ttl_days: int = Field(default=30, ge=1)
+    setup_ttl_hours: int = Field(default=24, ge=1)
+    resume_window: int = Field(default=1_000, ge=1)
+    """A client further behind than this many events gets a snapshot instead of a replay."""
+    max_frame_bytes: int = Field(default=64 * 1024, ge=1_024)
+    ws_ping_interval: float = Field(default=20.0, gt=0)
+    ws_ping_timeout: float = Field(default=20.0, gt=0)
+    socket_queue_size: int = Field(default=512, ge=8)
+    """Events buffered per socket before a stalled client is disconnected (it resumes later)."""
+    sockets_per_member: int = Field(default=5, ge=1)
+
+    @field_validator("allowed_origins", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [v.strip() for v in value.split(",") if v.strip()]
+        return value
+
+    @cached_property
+    def base_url(self) -> str:
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+    @cached_property
+    def origins(self) -> frozenset[str]:
+        extra = {o.rstrip("/") for o in self.allowed_origins}
+        loopback = {self.base_url}
+        for a, b in (("127.0.0.1", "localhost"), ("localhost", "127.0.0.1")):
+            if f"//{a}:" in self.base_url:  # the same machine under its other name
+                loopback.add(self.base_url.replace(f"//{a}:", f"//{b}:"))
+        return frozenset(loopback | extra)
+
+    @cached_property
+    def secure_cookies(self) -> bool:
+        return self.base_url.startswith("https://")
+
+    @cached_property
+    def sqlalchemy_url(self) -> str:
+        """The synchronous URL (Alembic, tools)."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir.resolve() / 'codev.db'}"
+
+    @cached_property
+    def async_url(self) -> str:
+        """The same database through an asyncio driver."""
+        url = self.sqlalchemy_url
+        if url.startswith("sqlite:///"):
+            return "sqlite+aiosqlite:///" + url.removeprefix("sqlite:///")
+        if url.startswith(("postgresql://", "postgres://")):
+            return "postgresql+psycopg://" + url.split("://", 1)[1]
+        return url
+
+    @cached_property
+    def key(self) -> bytes:
+        """The secret key, generated once and kept in the data dir when none is configured."""
+        if self.secret_key:
+            return self.secret_key.encode()
+        path = self.data_dir / "secret_key"
+        if not path.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(48))
+            path.chmod(0o600)
+        return path.read_text().strip().encode()

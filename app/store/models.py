@@ -1,0 +1,121 @@
+"""The tables. Times are aware UTC datetimes (``utcnow()``), ids are random hex strings."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+from sqlalchemy import Column, ForeignKey, String, Text
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex
+
+
+def _fk(target: str, *, nullable: bool = False) -> Column[str]:
+    return Column(String(32), ForeignKey(target, ondelete="CASCADE"), nullable=nullable, index=True)
+
+
+class Organizer(SQLModel, table=True):
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
+    email: str = Field(unique=True, index=True, max_length=254)
+    name: str = Field(max_length=80)
+    password_hash: str = Field(max_length=200)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class SetupToken(SQLModel, table=True):
+    """The one-time link that creates the first organizer account."""
+
+    token_hash: str = Field(primary_key=True, max_length=64)
+    expires_at: datetime
+
+
+class Group(SQLModel, table=True):
+    __tablename__ = "codev_group"  # "group" is an SQL keyword
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
+    organizer_id: str = Field(sa_column=_fk("organizer.id"))
+    name: str = Field(max_length=120)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Member(SQLModel, table=True):
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
+    group_id: str = Field(sa_column=_fk("codev_group.id"))
+    name: str = Field(max_length=80)
+    email: str | None = Field(default=None, max_length=254)
+    language: str = Field(default="en", max_length=2)
+    is_facilitator: bool = False
+    """May schedule and facilitate this group's meetings."""
+    organizer_id: str | None = Field(default=None, sa_column=_fk("organizer.id", nullable=True))
+    """Set when this member is the organizer themselves, who then acts as them when signed in."""
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Invite(SQLModel, table=True):
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
+    member_id: str = Field(sa_column=_fk("member.id"))
+    token_hash: str = Field(unique=True, index=True, max_length=64)
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    revoked_at: datetime | None = None
+    last_used_at: datetime | None = None
+
+
+class AuthSession(SQLModel, table=True):
+    """A signed-in browser: the cookie holds the token, the table only its keyed hash."""
+
+    token_hash: str = Field(primary_key=True, max_length=64)
+    organizer_id: str | None = Field(default=None, sa_column=_fk("organizer.id", nullable=True))
+    member_id: str | None = Field(default=None, sa_column=_fk("member.id", nullable=True))
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+
+
+class Meeting(SQLModel, table=True):
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
+    group_id: str = Field(sa_column=_fk("codev_group.id"))
+    title: str = Field(max_length=120)
+    scheduled_for: datetime | None = None
+    video_url: str | None = Field(default=None, max_length=500)
+    display_key_hash: str | None = Field(default=None, max_length=64)
+    """Keyed hash of the room-display link's key (read-only view for a projector)."""
+    created_at: datetime = Field(default_factory=utcnow)
+    stage: str = Field(default="lobby", max_length=20)
+    """Mirror of the state's current stage, for listings."""
+    seq: int = 0
+    """The seq of the last stored event: the compare-and-set version of ``state``."""
+    state: str = Field(sa_column=Column(Text, nullable=False))
+    """The MeetingState as JSON, as of ``seq``."""
+
+
+class MeetingEvent(SQLModel, table=True):
+    # (meeting_id, seq) is the key: two processes racing for one seq cannot both commit.
+    meeting_id: str = Field(
+        sa_column=Column(String(32), ForeignKey("meeting.id", ondelete="CASCADE"), primary_key=True)
+    )
+    seq: int = Field(primary_key=True)
+    type: str = Field(max_length=40)
+    audience: str | None = Field(default=None, max_length=64)
+    """Only this member may see the event (private notes); None: the whole meeting."""
+    payload: str = Field(sa_column=Column(Text, nullable=False))
+    """The event exactly as sent on the wire."""
+
+
+class ProcessedCommand(SQLModel, table=True):
+    """Makes every command idempotent: a retried ``cid`` gets the original result."""
+
+    meeting_id: str = Field(
+        sa_column=Column(String(32), ForeignKey("meeting.id", ondelete="CASCADE"), primary_key=True)
+    )
+    actor: str = Field(primary_key=True, max_length=64)
+    cid: str = Field(primary_key=True, max_length=64)
+    seq: int
+    """The meeting's seq after the command: its last event, or the seq it found for a no-op."""
+    at: datetime = Field(default_factory=utcnow)

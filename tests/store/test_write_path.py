@@ -1,0 +1,141 @@
+"""The write path on real databases: compare-and-set, idempotent cids, stored event bytes."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from app.meetings import MeetingService
+from app.realtime.broker import InProcessBroker, Publication
+from app.settings import Settings
+from app.stages import ConsultationPlan, MeetingPlan, Participant, Stage, new_meeting
+from app.stages import commands as c
+from app.stages.errors import StageMismatch
+from app.store import migrate
+from app.store.db import create_engine, session_factory
+from app.store.event_log import MeetingLog
+from app.store.models import Group, Meeting, MeetingEvent, Organizer
+from tests.databases import fresh_database
+
+PEOPLE = {"fac": "Fatima", "cli": "Claire", "ana": "Ana", "ben": "Ben"}
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Settings]:
+    with fresh_database(request.param, tmp_path) as url:
+        settings = Settings(_env_file=None, data_dir=tmp_path, database_url=url, secret_key="k")
+        migrate.upgrade(settings)
+        yield settings
+
+
+class Process:
+    """What one server process holds: its own engine, cache and broker."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.engine = create_engine(settings)
+        self.log = MeetingLog(self.engine)
+        self.broker = InProcessBroker()
+        self.published: list[Publication] = []
+        self.service = MeetingService(self.log, self.broker)
+
+    async def start(self, meeting_id: str) -> None:
+        await self.broker.start(self.published.append)
+        await self.broker.subscribe(meeting_id)
+
+
+@pytest.fixture
+async def processes(settings: Settings) -> AsyncIterator[list[Process]]:
+    """Two server processes' worth of engine, cache and broker over the same database."""
+    made = [Process(settings), Process(settings)]
+    yield made
+    for process in made:
+        await process.engine.dispose()
+
+
+@pytest.fixture
+async def meeting_id(settings: Settings) -> AsyncIterator[str]:
+    engine = create_engine(settings)
+    plan = MeetingPlan(
+        facilitator="fac",
+        participants={k: Participant(name=v) for k, v in PEOPLE.items()},
+        consultations=(ConsultationPlan(client="cli"),),
+    )
+    async with session_factory(engine)() as session:
+        organizer = Organizer(email="o@example.org", name="O", password_hash="x")
+        group = Group(organizer_id=organizer.id, name="G")
+        meeting = Meeting(group_id=group.id, title="M", state="")
+        meeting.state = new_meeting(meeting.id, plan).model_dump_json()
+        for row in (organizer, group, meeting):  # parents first: no relationships to order them
+            session.add(row)
+            await session.flush()
+        await session.commit()
+        yield meeting.id
+    await engine.dispose()
+
+
+async def test_two_processes_racing_to_advance_the_stage_apply_it_once(
+    processes: list[Process], meeting_id: str
+) -> None:
+    one, two = processes
+    for process in (one, two):
+        await process.start(meeting_id)
+        await process.service.load(meeting_id)  # both caches warm at seq 0
+
+    command = c.AdvanceStage(expected_stage=Stage.LOBBY)
+    results = await asyncio.gather(
+        one.service.execute(meeting_id, "fac", "click-1", command),
+        two.service.execute(meeting_id, "fac", "click-2", command),
+        return_exceptions=True,
+    )
+
+    refused = [r for r in results if isinstance(r, BaseException)]
+    assert len(refused) == 1
+    assert isinstance(refused[0], StageMismatch)
+    assert "already in presentation" in refused[0].message
+    assert [p.deliveries[0].seq for p in one.published + two.published] == [1]
+    state = await one.log.load(meeting_id)
+    assert state is not None
+    assert state.seq == 1
+    assert state.stage is Stage.PRESENTATION
+
+
+async def test_a_command_retried_with_its_cid_is_applied_once_even_on_another_process(
+    processes: list[Process], meeting_id: str
+) -> None:
+    one, two = processes
+    await one.start(meeting_id)
+    await two.start(meeting_id)
+    await one.service.execute(meeting_id, "fac", None, c.AdvanceStage(expected_stage=Stage.LOBBY))
+    ask = c.SetCase(headline="Leading former peers", topic_type="problem")
+
+    first = await one.service.execute(meeting_id, "cli", "same-cid", ask)
+    retried = await two.service.execute(meeting_id, "cli", "same-cid", ask)
+
+    assert (first.seq, first.duplicate) == (2, False)
+    assert (retried.seq, retried.duplicate) == (2, True)
+    assert len(two.published) == 0
+
+
+async def test_stored_events_are_the_bytes_every_socket_received(
+    processes: list[Process], meeting_id: str
+) -> None:
+    process = processes[0]
+    await process.start(meeting_id)
+    await process.service.execute(
+        meeting_id, "fac", "a", c.AdvanceStage(expected_stage=Stage.LOBBY)
+    )
+    await process.service.execute(meeting_id, "ana", "b", c.AddPrivateNote(text="mine only"))
+
+    async with process.engine.connect() as connection:
+        query = select(MeetingEvent.seq, MeetingEvent.audience, MeetingEvent.payload)  # type: ignore[call-overload]
+        stored = [tuple(row) for row in await connection.execute(query.order_by("seq"))]
+    published = [(d.seq, d.audience, d.payload) for p in process.published for d in p.deliveries]
+    assert stored == published
+    assert stored[1][1] == "ana"
+    replayed = await process.log.deliveries_after(meeting_id, 0)
+    assert replayed[1].for_member("ben") == process.published[1].deliveries[0].for_member("ben")
+    assert "mine only" not in replayed[1].for_member("ben")
