@@ -9,6 +9,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hmac
+import json
+import time
 from typing import Annotated
 
 from fastapi import APIRouter, Query, WebSocket
@@ -17,6 +19,7 @@ from starlette.websockets import WebSocketDisconnect
 from app.api.auth import SESSION_COOKIE, resolve_participant
 from app.errors import AppError, NotAuthenticated, NotFound, PermissionDenied
 from app.realtime.hub import Connection, Greet, TooManyConnections
+from app.realtime.ratelimit import TokenBucket
 from app.realtime.wire import (
     Ack,
     CommandMessage,
@@ -121,10 +124,21 @@ async def _authenticate(
 async def _read(services: Services, conn: Connection) -> None:
     """Handle frames one at a time, so a client's commands apply in the order it sent them."""
     websocket = conn.websocket
+    settings = services.settings
+    bucket = TokenBucket(rate=settings.frames_per_second, burst=settings.frame_burst)
     while True:
         message = await websocket.receive()
         if message["type"] == "websocket.disconnect":
             raise WebSocketDisconnect(message.get("code", 1000))
+        if not bucket.take(time.monotonic()):
+            if bucket.refused_in_a_row >= settings.flood_close_after:
+                await websocket.close(CLOSE_POLICY, "too many messages")
+                raise WebSocketDisconnect(CLOSE_POLICY)
+            refusal = "too many messages; slow down and send it again"
+            _reply(
+                conn, Error(cid=_cid_of(message.get("text")), code="rate_limited", message=refusal)
+            )
+            continue
         text = message.get("text")
         if text is None:
             _reply(
@@ -147,6 +161,15 @@ async def _read(services: Services, conn: Connection) -> None:
                 _reply(conn, Error(cid=parsed.cid, code="forbidden", message=refusal))
             case CommandMessage():
                 await _execute(services, conn, parsed)
+
+
+def _cid_of(text: str | None) -> str | None:
+    """The cid of a refused frame, so the client knows which command to send again."""
+    try:
+        cid = json.loads(text or "").get("cid")
+    except (ValueError, AttributeError):
+        return None
+    return cid if isinstance(cid, str) and len(cid) <= 64 else None
 
 
 async def _execute(services: Services, conn: Connection, message: CommandMessage) -> None:

@@ -215,6 +215,8 @@ class Hub:
         behind = state.seq - since if since is not None else None
         if behind is not None and 0 <= behind <= self._settings.resume_window:
             replay = await self._log.deliveries_after(conn.meeting_id, since or 0, state.seq)
+            if len(replay) != behind:  # purged history (no-trace): only a snapshot is whole
+                replay = None
         role = "display" if conn.display else state.role_of(conn.member_id)
         assert role is not None, "only participants and displays get a connection"
         hello = Hello(

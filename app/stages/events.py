@@ -180,6 +180,12 @@ class QueueCleared(_Event):
     type: Literal["queue_cleared"] = "queue_cleared"
 
 
+class ContentPurged(_Event):
+    """No-trace mode: the meeting ended and its case content is erased everywhere."""
+
+    type: Literal["content_purged"] = "content_purged"
+
+
 class Redacted(_Event):
     """Stands in for an event the receiver may not see, so its ``seq`` stream stays gap-free."""
 
@@ -212,6 +218,7 @@ Event = Annotated[
     | HandLowered
     | SpeakerCalled
     | QueueCleared
+    | ContentPurged
     | Redacted,
     Field(discriminator="type"),
 ]

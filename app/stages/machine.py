@@ -78,13 +78,13 @@ def _decide(ctx: _Context, command: c.Command) -> list[e.Event]:
     match command:
         case c.AdvanceStage():
             _expect(state, command.expected_stage)
-            return [_enter(ctx, state.step + 1)]
+            return _moved(ctx, state.step + 1)
         case c.ReturnToStage():
             _expect(state, command.expected_stage)
             return [_enter(ctx, _earlier_step(state, command.stage))]
         case c.EndMeeting():
             _expect(state, command.expected_stage)
-            return [_enter(ctx, len(agenda(state.plan)) - 1)]
+            return _moved(ctx, len(agenda(state.plan)) - 1)
         case c.PauseTimer():
             timer = _timer(state)
             return [_timer_changed(ctx, pause(timer, now))] if timer.running else []
@@ -292,6 +292,14 @@ def _expect(state: MeetingState, expected: Stage) -> None:
         raise StageMismatch(f"the meeting is already in {state.stage.value}, not {expected.value}")
 
 
+def _moved(ctx: _Context, step_index: int) -> list[e.Event]:
+    """Entering a step; at the end of a no-trace meeting, the case content goes too."""
+    entered: list[e.Event] = [_enter(ctx, step_index)]
+    if agenda(ctx.state.plan)[step_index].stage is Stage.ENDED and ctx.state.plan.no_trace:
+        entered.append(e.ContentPurged(seq=ctx.next_seq(), at=ctx.now))
+    return entered
+
+
 def _enter(ctx: _Context, step_index: int) -> e.StageChanged:
     """The event of moving to ``step_index``, with that step's timer started."""
     state = ctx.state
@@ -473,5 +481,11 @@ def evolve(state: MeetingState, event: e.Event) -> None:
         case e.QueueCleared():
             state.hands = []
             state.speaker = None
+        case e.ContentPurged():
+            state.consultations = [s.ConsultationRecord() for _ in state.consultations]
+            state.private_notes = []
+            state.proposals = []
+            state.follow_up_reports = []
+            state.plan = state.plan.model_copy(update={"previous_plan": None})
         case e.Redacted():
             raise ValueError("a redacted event is for the wire, never for the state")

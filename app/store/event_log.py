@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlmodel import col
 
 from app.realtime.broker import Delivery
@@ -76,6 +76,8 @@ class MeetingLog:
                             meeting_id=meeting_id, actor=actor, cid=cid, seq=state.seq, at=utcnow()
                         )
                     )
+                if "content_purged" in event_types:
+                    await self._purge(connection, meeting_id, keep_from=deliveries[0].seq)
                 await connection.commit()
             except IntegrityError:
                 await connection.rollback()
@@ -124,9 +126,14 @@ class MeetingLog:
             row = await connection.execute(query)
             return row.scalar_one_or_none()
 
-    async def forget_commands(self, meeting_id: str) -> None:
-        async with self._engine.connect() as connection:
-            await connection.execute(
-                delete(ProcessedCommand).where(col(ProcessedCommand.meeting_id) == meeting_id)
+    @staticmethod
+    async def _purge(connection: AsyncConnection, meeting_id: str, keep_from: int) -> None:
+        """No-trace: delete every stored event but the content-free ones that ended the meeting."""
+        await connection.execute(
+            delete(MeetingEvent).where(
+                col(MeetingEvent.meeting_id) == meeting_id, col(MeetingEvent.seq) < keep_from
             )
-            await connection.commit()
+        )
+        await connection.execute(
+            delete(ProcessedCommand).where(col(ProcessedCommand.meeting_id) == meeting_id)
+        )

@@ -18,7 +18,7 @@ from app.stages.errors import StageMismatch
 from app.store import migrate
 from app.store.db import create_engine, session_factory
 from app.store.event_log import MeetingLog
-from app.store.models import Group, Meeting, MeetingEvent, Organizer
+from app.store.models import Group, Meeting, MeetingEvent, Organizer, ProcessedCommand
 from tests.databases import fresh_database
 
 PEOPLE = {"fac": "Fatima", "cli": "Claire", "ana": "Ana", "ben": "Ben"}
@@ -57,12 +57,18 @@ async def processes(settings: Settings) -> AsyncIterator[list[Process]]:
 
 
 @pytest.fixture
-async def meeting_id(settings: Settings) -> AsyncIterator[str]:
+def no_trace() -> bool:
+    return False
+
+
+@pytest.fixture
+async def meeting_id(settings: Settings, no_trace: bool) -> AsyncIterator[str]:
     engine = create_engine(settings)
     plan = MeetingPlan(
         facilitator="fac",
         participants={k: Participant(name=v) for k, v in PEOPLE.items()},
         consultations=(ConsultationPlan(client="cli"),),
+        no_trace=no_trace,
     )
     async with session_factory(engine)() as session:
         organizer = Organizer(email="o@example.org", name="O", password_hash="x")
@@ -139,3 +145,25 @@ async def test_stored_events_are_the_bytes_every_socket_received(
     replayed = await process.log.deliveries_after(meeting_id, 0)
     assert replayed[1].for_member("ben") == process.published[1].deliveries[0].for_member("ben")
     assert "mine only" not in replayed[1].for_member("ben")
+
+
+@pytest.mark.parametrize("no_trace", [True])
+async def test_a_no_trace_meeting_leaves_no_case_content_in_the_database_when_it_ends(
+    processes: list[Process], meeting_id: str
+) -> None:
+    process = processes[0]
+    await process.start(meeting_id)
+    run = process.service.execute
+    await run(meeting_id, "fac", "1", c.AdvanceStage(expected_stage=Stage.LOBBY))
+    await run(meeting_id, "cli", "2", c.SetCase(headline="Secret headline", topic_type="problem"))
+    await run(meeting_id, "ana", "3", c.AddPrivateNote(text="secret note"))
+    await run(meeting_id, "fac", "4", c.EndMeeting(expected_stage=Stage.PRESENTATION))
+
+    async with process.engine.connect() as connection:
+        events = (await connection.execute(select(MeetingEvent.type))).scalars().all()  # type: ignore[call-overload]
+        commands = (await connection.execute(select(ProcessedCommand.cid))).scalars().all()  # type: ignore[call-overload]
+        state = (await connection.execute(select(Meeting.state))).scalar_one()  # type: ignore[call-overload]
+    assert sorted(events) == ["content_purged", "stage_changed"]
+    assert commands == []
+    assert "Secret headline" not in state
+    assert "secret note" not in state
