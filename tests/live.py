@@ -33,6 +33,7 @@ class LiveServer:
     env: dict[str, str] = field(default_factory=dict)
     process: subprocess.Popen[str] | None = None
     output: list[str] = field(default_factory=list)
+    _drainer: threading.Thread | None = None
 
     @property
     def url(self) -> str:
@@ -59,7 +60,8 @@ class LiveServer:
             stderr=subprocess.STDOUT,
             text=True,
         )
-        threading.Thread(target=self._drain, args=(self.process,), daemon=True).start()
+        self._drainer = threading.Thread(target=self._drain, args=(self.process,), daemon=True)
+        self._drainer.start()
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -91,12 +93,19 @@ class LiveServer:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        self._close_pipe()
 
     def kill(self) -> None:
         """SIGKILL: no shutdown, no flush; what was acknowledged must survive this."""
         if self.process and self.process.poll() is None:
             self.process.kill()
             self.process.wait()
+        self._close_pipe()
+
+    def _close_pipe(self) -> None:
+        if self.process and self.process.stdout and self._drainer:
+            self._drainer.join(timeout=5)
+            self.process.stdout.close()
 
 
 @contextmanager

@@ -69,6 +69,7 @@ class Participant:
         return max(seqs, default=0)
 
     async def connect(self, since: int | None = None) -> dict[str, Any]:
+        assert self.ws is None, "close the previous socket first (or use another Participant)"
         url = f"{self.server.ws_url}/ws/meetings/{self.meeting_id}"
         if since is not None:
             url += f"?since={since}"
@@ -112,8 +113,11 @@ class Participant:
     async def send_raw(self, message: dict[str, Any]) -> dict[str, Any]:
         assert self.ws is not None
         cid = message.get("cid")
+        start = len(self.received)
         await self.ws.send(json.dumps(message))
-        return await self.wait_for(lambda m: m["type"] in ("ack", "error") and m.get("cid") == cid)
+        return await self.wait_for(
+            lambda m: m["type"] in ("ack", "error") and m.get("cid") == cid, start=start
+        )
 
     async def close(self) -> None:
         if self.ws is not None:

@@ -52,6 +52,7 @@ def _schedule(server: LiveServer) -> tuple[str, dict[str, Participant]]:
         invite = org.post(f"/api/members/{member['id']}/invite").json()
         cookie = session_cookie_for_invite(server, invite["url"])
         people[name] = Participant(name, member["id"], cookie, server, meeting_id)
+    org.close()
     return meeting_id, people
 
 
@@ -186,7 +187,9 @@ async def test_five_participants_walk_a_whole_consultation_and_see_the_same_even
     ]
 
     # A late joiner's snapshot holds everything the others saw, and Ben's note stays his.
-    late = await ana.connect()
+    latecomer = Participant("Ana again", ana.member_id, ana.cookie, server, ana.meeting_id)
+    late = await latecomer.connect()
+    await latecomer.close()
     state = late["state"]
     record = state["consultations"][0]
     assert state["stage"] == "ended"
