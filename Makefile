@@ -21,7 +21,7 @@ migrate: $(STAMP)
 test: $(STAMP) ## lint, type-check and run the whole suite
 	$(BIN)/ruff check app tests bench migrations
 	$(BIN)/mypy --strict app
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --cov=app/stages --cov-branch --cov-report=term --cov-fail-under=100
 
 lint: $(STAMP)
 	$(BIN)/ruff check app tests bench migrations

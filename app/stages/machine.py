@@ -11,13 +11,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol, TypeVar
+from typing import Protocol, TypeVar, assert_never
 
 from . import commands as c
 from . import events as e
 from . import state as s
-from .errors import Forbidden, InvalidCommand, LimitReached, NotFound, StageMismatch
+from .errors import Forbidden, InvalidCommand, InvalidPlan, LimitReached, NotFound, StageMismatch
 from .permissions import check_permission
+from .plan import PreviousPlan, check_plan
 from .state import MeetingState, Step, agenda
 from .timer import Timer, extend, pause, resume, start_timer
 from .vocabulary import Role, Stage
@@ -282,6 +283,8 @@ def _decide(ctx: _Context, command: c.Command) -> list[e.Event]:
             if not state.hands and state.speaker is None:
                 return []
             return [e.QueueCleared(seq=ctx.next_seq(), at=now)]
+        case _:
+            assert_never(command)  # mypy proves every command is handled
 
 
 # --- helpers for decide -------------------------------------------------------------------------
@@ -304,11 +307,11 @@ def _enter(ctx: _Context, step_index: int) -> e.StageChanged:
     """The event of moving to ``step_index``, with that step's timer started."""
     state = ctx.state
     step = agenda(state.plan)[step_index]
-    if step.stage is Stage.PRESENTATION:
-        assert step.consultation is not None
-        if state.plan.consultations[step.consultation].client is None:
-            number = step.consultation + 1
-            raise InvalidCommand(f"choose a client for consultation {number} before it starts")
+    if state.stage is Stage.CLIENT_CHOICE and step_index > state.step:
+        # Clients are chosen only here: leaving without one would strand that consultation.
+        for number, consultation in enumerate(state.plan.consultations, start=1):
+            if consultation.client is None:
+                raise InvalidCommand(f"choose a client for consultation {number} first")
     timer = None
     if step.stage is not Stage.ENDED:
         timer = start_timer(step_index, _minutes(state, step), ctx.now)
@@ -367,6 +370,10 @@ def _choose_client(ctx: _Context, command: c.ChooseClient) -> e.ClientChosen:
                 f"{command.member_id!r} is already the client of consultation {index + 1}"
             )
     new_plan = plan.with_client(command.consultation, command.member_id)
+    try:
+        check_plan(new_plan)  # e.g. no consultant would be left
+    except InvalidPlan as exc:
+        raise InvalidCommand(str(exc)) from exc
     return e.ClientChosen(seq=ctx.next_seq(), at=ctx.now, plan=new_plan)
 
 
@@ -397,6 +404,8 @@ def evolve(state: MeetingState, event: e.Event) -> None:
     """Fold one event into ``state`` in place. Events come from ``decide`` or the event log."""
     if event.seq != state.seq + 1:
         raise ValueError(f"event {event.seq} does not follow {state.seq}")
+    if isinstance(event, e.Redacted):
+        raise ValueError("a redacted event is for the wire, never for the state")
     state.seq = event.seq
     consultation = getattr(event, "consultation", None)
     record = state.consultations[consultation] if isinstance(consultation, int) else None
@@ -486,6 +495,11 @@ def evolve(state: MeetingState, event: e.Event) -> None:
             state.private_notes = []
             state.proposals = []
             state.follow_up_reports = []
-            state.plan = state.plan.model_copy(update={"previous_plan": None})
-        case e.Redacted():
-            raise ValueError("a redacted event is for the wire, never for the state")
+            previous = state.plan.previous_plan
+            if previous is not None:
+                # Keep who reported, drop what they reported: a follow-up opener needs a
+                # previous plan, and the stored state must still validate when reloaded.
+                previous = PreviousPlan(reporter=previous.reporter)
+            state.plan = state.plan.model_copy(update={"previous_plan": previous})
+        case _:
+            assert_never(event)  # mypy proves every event is handled
