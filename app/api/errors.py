@@ -29,7 +29,7 @@ async def _validation_error(_request: Request, exc: Exception) -> Response:
         {"loc": list(err.get("loc", ())), "message": err.get("msg", "")} for err in exc.errors()
     ]
     first = details[0] if details else {"loc": [], "message": "invalid request"}
-    where = ".".join(str(part) for part in first["loc"] if part != "body")  # type: ignore[attr-defined]
+    where = ".".join(str(part) for part in first["loc"] if part != "body")
     message = f"{where}: {first['message']}".lower() if where else str(first["message"]).lower()
     return JSONResponse(error_body("invalid", message, details=details), status_code=422)
 
