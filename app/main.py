@@ -43,12 +43,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         services = Services(settings, engine, sessions, broker, meetings, hub)
         app.state.services = services
         await announce_setup_link(services)
+        watcher = None
+        if settings.redis_url:  # pub/sub may drop messages: converge within a second anyway
+            watcher = asyncio.create_task(hub.watch_for_gaps(interval=1.0))
         # Long-lived objects made at start-up need no cyclic GC scans (see DESIGN §5).
         gc.collect()
         gc.freeze()
         try:
             yield
         finally:
+            if watcher is not None:
+                watcher.cancel()
             await hub.close()
             await broker.close()
             await engine.dispose()

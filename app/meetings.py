@@ -13,12 +13,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from sqlalchemy.ext.asyncio import AsyncConnection
+
 from app.errors import AppError, NotFound
 from app.realtime.broker import Broker, Delivery, Publication
-from app.stages import Command, Event, MeetingState, apply, redacted
+from app.stages import Command, CommandRefused, Event, MeetingState, apply, redacted
 from app.store.event_log import MeetingLog
 
-MAX_ATTEMPTS = 5
 CACHED_MEETINGS = 2_000
 
 
@@ -83,24 +84,55 @@ class MeetingService:
         if lock is None:
             lock = self._locks[meeting_id] = asyncio.Lock()
         async with lock:
-            for _ in range(MAX_ATTEMPTS):
-                if cid is not None:
-                    seq = await self._log.command_seq(meeting_id, actor, cid)
-                    if seq is not None:
-                        return Outcome(seq, duplicate=True)
-                state = self._states.get(meeting_id) or await self.load(meeting_id)
-                new, events = apply(state, command, actor, self._clock())
-                if not events:
-                    return Outcome(state.seq)
-                deliveries = tuple(to_delivery(event) for event in events)
-                kinds = [event.type for event in events]
-                if await self._log.commit(new, state.seq, deliveries, kinds, actor, cid):
-                    self._remember(new)
-                    # Published under the lock so this process publishes a meeting in seq order.
-                    await self._broker.publish(Publication(meeting_id, deliveries))
-                    return Outcome(new.seq)
-                self._states.pop(meeting_id, None)  # another process wrote first: reload
-        raise Busy("the meeting is changing too fast; try again")
+            # Optimistic first: the cached state and a compare-and-set, one round trip when
+            # this process is the meeting's only writer (the common case).
+            if cid is not None and (seq := await self._log.command_seq(meeting_id, actor, cid)):
+                return Outcome(seq, duplicate=True)
+            state = self._states.get(meeting_id) or await self.load(meeting_id)
+            try:
+                outcome = await self._try(state, actor, cid, command, connection=None)
+            except CommandRefused:
+                if await self._log.current_seq(meeting_id) == state.seq:
+                    raise  # refused on the stored state: final
+                outcome = None  # refused on a stale cache: decide again below
+            if outcome is not None:
+                return outcome
+            # Another process wrote first: wait for the row lock and decide on fresh state.
+            self._states.pop(meeting_id, None)
+            try:
+                async with self._log.locked(meeting_id) as (connection, fresh):
+                    if cid is not None:
+                        seq = await self._log.command_seq(meeting_id, actor, cid, connection)
+                        if seq is not None:
+                            return Outcome(seq, duplicate=True)
+                    outcome = await self._try(fresh, actor, cid, command, connection=connection)
+            except LookupError:
+                raise NotFound("there is no such meeting") from None
+            if outcome is None:
+                raise Busy("the meeting is changing too fast; try again")
+            return outcome
+
+    async def _try(
+        self,
+        state: MeetingState,
+        actor: str,
+        cid: str | None,
+        command: Command,
+        connection: AsyncConnection | None,
+    ) -> Outcome | None:
+        """Apply and store; None when another writer stored first."""
+        new, events = apply(state, command, actor, self._clock())
+        if not events:
+            return Outcome(state.seq)
+        deliveries = tuple(to_delivery(event) for event in events)
+        kinds = [event.type for event in events]
+        stored = await self._log.commit(new, state.seq, deliveries, kinds, actor, cid, connection)
+        if not stored:
+            return None
+        self._remember(new)
+        # Published under the meeting's lock, so this process publishes a meeting in seq order.
+        await self._broker.publish(Publication(state.meeting_id, deliveries))
+        return Outcome(new.seq)
 
     def forget(self, meeting_id: str) -> None:
         self._states.pop(meeting_id, None)

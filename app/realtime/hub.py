@@ -85,6 +85,8 @@ class Connection:
 class Room:
     meeting_id: str
     connections: set[Connection] = field(default_factory=set)
+    last_seq: int = 0
+    """The highest seq this process has seen for the meeting (published, or read at a greet)."""
 
     def presence(self) -> list[PresenceEntry]:
         counts = Counter(c.member_id for c in self.connections if not c.display)
@@ -162,6 +164,7 @@ class Hub:
         if room is None:
             return
         for delivery in publication.deliveries:
+            room.last_seq = max(room.last_seq, delivery.seq)
             public = (delivery.seq, delivery.payload)
             if delivery.audience is None:
                 for conn in room.connections:
@@ -203,6 +206,21 @@ class Hub:
             await conn.websocket.send_text(missed.for_member(conn.member_id))
             conn.sent = missed.seq
 
+    async def watch_for_gaps(self, interval: float) -> None:
+        """Safety net for a lossy broker: compare each open meeting's stored seq with what this
+        process has seen, and let its sockets catch up from the log when a publication was lost."""
+        while True:
+            await asyncio.sleep(interval)
+            if not self._rooms:
+                continue
+            stored = await self._log.current_seqs(list(self._rooms))
+            for meeting_id, seq in stored.items():
+                room = self._rooms.get(meeting_id)
+                if room is not None and seq > room.last_seq:
+                    room.last_seq = seq
+                    for conn in room.connections:
+                        conn.push(CatchUp())
+
     async def catch_up_all(self) -> None:
         """After the broker lost its link: every socket reads what it missed from the log."""
         for room in self._rooms.values():
@@ -229,6 +247,9 @@ class Hub:
             meeting=conn.meeting_info,
             presence=self.presence(conn.meeting_id),
         )
+        room = self._rooms.get(conn.meeting_id)
+        if room is not None:
+            room.last_seq = max(room.last_seq, state.seq)
         await conn.websocket.send_text(hello.model_dump_json())
         for delivery in replay or ():
             await conn.websocket.send_text(delivery.for_member(conn.member_id))

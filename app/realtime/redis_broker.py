@@ -42,7 +42,10 @@ class RedisBroker(Broker):
     def __init__(self, url: str) -> None:
         self._url = url
         self._origin = uuid.uuid4().hex
-        self._redis: redis.Redis = redis.Redis.from_url(url)
+        # Short timeouts: a publish must never hold a meeting's writers for long.
+        self._redis: redis.Redis = redis.Redis.from_url(
+            url, socket_connect_timeout=1, socket_timeout=2, health_check_interval=10
+        )
         self._meetings: set[str] = set()
         self._pubsub: Any = None
         self._task: asyncio.Task[None] | None = None
@@ -63,10 +66,9 @@ class RedisBroker(Broker):
         if publication.meeting_id in self._meetings:
             self._listener(publication)
         try:
-            await self._redis.publish(
-                PREFIX + publication.meeting_id, encode(self._origin, publication)
-            )
-        except (redis.RedisError, OSError) as exc:
+            message = encode(self._origin, publication)
+            await asyncio.wait_for(self._redis.publish(PREFIX + publication.meeting_id, message), 2)
+        except (redis.RedisError, OSError, TimeoutError) as exc:
             # Committed already: other processes fill the gap from the database later.
             log.warning("redis publish failed (%s); peers will catch up from the database", exc)
 
