@@ -17,7 +17,17 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.errors import AppError, NotFound
 from app.realtime.broker import Broker, Delivery, Publication
-from app.stages import Command, CommandRefused, Event, MeetingState, apply, redacted
+from app.stages import (
+    Command,
+    CommandRefused,
+    Event,
+    MeetingPlan,
+    MeetingState,
+    decide,
+    fold,
+    redacted,
+    replan,
+)
 from app.store.event_log import MeetingLog
 
 CACHED_MEETINGS = 2_000
@@ -80,6 +90,23 @@ class MeetingService:
         self, meeting_id: str, actor: str, cid: str | None, command: Command
     ) -> Outcome:
         """Apply ``command`` for ``actor`` once; raise ``CommandRefused`` if the machine refuses."""
+        return await self._write(
+            meeting_id, actor, cid, lambda s: decide(s, command, actor, self._clock())
+        )
+
+    async def replan(self, meeting_id: str, plan: MeetingPlan) -> Outcome:
+        """Replace the plan of a meeting still in its lobby (scheduling, through the same path)."""
+        return await self._write(
+            meeting_id, "organizer", None, lambda s: replan(s, plan, self._clock())
+        )
+
+    async def _write(
+        self,
+        meeting_id: str,
+        actor: str,
+        cid: str | None,
+        decide_on: Callable[[MeetingState], list[Event]],
+    ) -> Outcome:
         lock = self._locks.get(meeting_id)
         if lock is None:
             lock = self._locks[meeting_id] = asyncio.Lock()
@@ -90,7 +117,7 @@ class MeetingService:
                 return Outcome(seq, duplicate=True)
             state = self._states.get(meeting_id) or await self.load(meeting_id)
             try:
-                outcome = await self._try(state, actor, cid, command, connection=None)
+                outcome = await self._try(state, decide_on, actor, cid, connection=None)
             except CommandRefused:
                 if await self._log.current_seq(meeting_id) == state.seq:
                     raise  # refused on the stored state: final
@@ -105,7 +132,7 @@ class MeetingService:
                         seq = await self._log.command_seq(meeting_id, actor, cid, connection)
                         if seq is not None:
                             return Outcome(seq, duplicate=True)
-                    outcome = await self._try(fresh, actor, cid, command, connection=connection)
+                    outcome = await self._try(fresh, decide_on, actor, cid, connection)
             except LookupError:
                 raise NotFound("there is no such meeting") from None
             if outcome is None:
@@ -115,15 +142,16 @@ class MeetingService:
     async def _try(
         self,
         state: MeetingState,
+        decide_on: Callable[[MeetingState], list[Event]],
         actor: str,
         cid: str | None,
-        command: Command,
         connection: AsyncConnection | None,
     ) -> Outcome | None:
-        """Apply and store; None when another writer stored first."""
-        new, events = apply(state, command, actor, self._clock())
+        """Decide, store and publish; None when another writer stored first."""
+        events = decide_on(state)
         if not events:
             return Outcome(state.seq)
+        new = fold(state, events)
         deliveries = tuple(to_delivery(event) for event in events)
         kinds = [event.type for event in events]
         stored = await self._log.commit(new, state.seq, deliveries, kinds, actor, cid, connection)

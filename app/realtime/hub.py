@@ -73,10 +73,10 @@ class Connection:
         if self.writer is not None:
             self.writer.cancel()
         self.closing = asyncio.get_running_loop().create_task(
-            self._close(CLOSE_OVERFLOW, "too far behind; resume with since")
+            self.close(CLOSE_OVERFLOW, "too far behind; resume with since")
         )
 
-    async def _close(self, code: int, reason: str) -> None:
+    async def close(self, code: int, reason: str) -> None:
         with contextlib.suppress(Exception):
             await asyncio.wait_for(self.websocket.close(code, reason), timeout=5)
 
@@ -254,6 +254,12 @@ class Hub:
         for delivery in replay or ():
             await conn.websocket.send_text(delivery.for_member(conn.member_id))
         conn.sent = state.seq
+
+    async def close_meeting(self, meeting_id: str) -> None:
+        """The meeting was deleted: its sockets close (4404) and do not come back."""
+        room = self._rooms.get(meeting_id)
+        for conn in list(room.connections) if room else []:
+            await conn.close(4404, "this meeting was deleted")
 
     async def close(self) -> None:
         for room in list(self._rooms.values()):

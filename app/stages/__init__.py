@@ -7,7 +7,7 @@ publish, or raises a ``CommandRefused`` subclass and leaves the state as it was.
 from .commands import COMMAND_ADAPTER, COMMAND_TYPES, Command
 from .errors import CommandRefused, InvalidPlan
 from .events import EVENT_ADAPTER, Event, redacted
-from .machine import apply, decide, evolve, fold
+from .machine import apply, decide, evolve, fold, replan
 from .permissions import PERMISSIONS
 from .plan import ConsultationPlan, MeetingPlan, Participant, Preset, PreviousPlan
 from .state import MeetingState, agenda, new_meeting
@@ -37,4 +37,5 @@ __all__ = [
     "fold",
     "new_meeting",
     "redacted",
+    "replan",
 ]

@@ -74,6 +74,13 @@ class ClientChosen(_Event):
     """The plan with the chosen client in place: roles follow from it."""
 
 
+class PlanChanged(_Event):
+    """The organizer changed the plan before the meeting started (people, roles, timing)."""
+
+    type: Literal["plan_changed"] = "plan_changed"
+    plan: MeetingPlan
+
+
 class CaseSet(_ConsultationEvent):
     type: Literal["case_set"] = "case_set"
     case: Case
@@ -198,6 +205,7 @@ Event = Annotated[
     | FollowUpReported
     | TopicProposed
     | ClientChosen
+    | PlanChanged
     | CaseSet
     | QuestionAsked
     | QuestionAnswered

@@ -16,9 +16,17 @@ from typing import Protocol, TypeVar, assert_never
 from . import commands as c
 from . import events as e
 from . import state as s
-from .errors import Forbidden, InvalidCommand, InvalidPlan, LimitReached, NotFound, StageMismatch
+from .errors import (
+    Forbidden,
+    InvalidCommand,
+    InvalidPlan,
+    LimitReached,
+    NotFound,
+    StageMismatch,
+    WrongStage,
+)
 from .permissions import check_permission
-from .plan import PreviousPlan, check_plan
+from .plan import MeetingPlan, PreviousPlan, check_plan
 from .state import MeetingState, Step, agenda
 from .timer import Timer, extend, pause, resume, start_timer
 from .vocabulary import Role, Stage
@@ -38,6 +46,13 @@ def fold(state: MeetingState, events: Iterable[e.Event]) -> MeetingState:
     for event in events:
         evolve(new, event)
     return new
+
+
+def replan(state: MeetingState, plan: MeetingPlan, now: datetime) -> list[e.Event]:
+    """The events of replacing the plan, which only the lobby allows (scheduling, not a command)."""
+    if state.stage is not Stage.LOBBY:
+        raise WrongStage(f"the plan can change only in the lobby; the meeting is in {state.stage}")
+    return [e.PlanChanged(seq=state.seq + 1, at=now, plan=plan)]
 
 
 @dataclass
@@ -424,6 +439,13 @@ def evolve(state: MeetingState, event: e.Event) -> None:
             state.proposals.append(event.proposal)
         case e.ClientChosen():
             state.plan = event.plan
+        case e.PlanChanged():
+            people = event.plan.participants
+            state.plan = event.plan
+            state.consultations = [s.ConsultationRecord() for _ in event.plan.consultations]
+            state.ready = [m for m in state.ready if m in people]
+            state.hands = [m for m in state.hands if m in people]
+            state.speaker = state.speaker if state.speaker in people else None
         case e.CaseSet():
             assert record is not None
             record.case = event.case

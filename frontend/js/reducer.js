@@ -9,6 +9,22 @@ export class SeqGap extends Error {
   }
 }
 
+function emptyRecord() {
+  return {
+    case: null,
+    questions: [],
+    contract: [],
+    rephrasings: [],
+    contributions: [],
+    signals: [],
+    scribe_notes: [],
+    synthesis: "",
+    action_items: [],
+    learnings: {},
+    evaluations: {},
+  };
+}
+
 function updateRecord(state, index, change) {
   const consultations = state.consultations.slice();
   consultations[index] = { ...consultations[index], ...change(consultations[index]) };
@@ -40,6 +56,17 @@ export function evolve(state, event) {
       return { ...next, proposals: [...next.proposals, event.proposal] };
     case "client_chosen":
       return { ...next, plan: event.plan };
+    case "plan_changed": {
+      const people = event.plan.participants;
+      return {
+        ...next,
+        plan: event.plan,
+        consultations: event.plan.consultations.map(() => emptyRecord()),
+        ready: next.ready.filter((m) => m in people),
+        hands: next.hands.filter((m) => m in people),
+        speaker: next.speaker in people ? next.speaker : null,
+      };
+    }
     case "case_set":
       return record(() => ({ case: event.case }));
     case "question_asked":
@@ -90,6 +117,19 @@ export function evolve(state, event) {
       return { ...next, speaker: event.member_id, hands: next.hands.filter((m) => m !== event.member_id) };
     case "queue_cleared":
       return { ...next, hands: [], speaker: null };
+    case "content_purged": {
+      // No-trace meeting ended: keep who reported last time, drop what they reported.
+      const previous = next.plan.previous_plan;
+      const kept = previous && { reporter: previous.reporter, headline: "", synthesis: "", action_items: [] };
+      return {
+        ...next,
+        consultations: next.consultations.map(() => emptyRecord()),
+        private_notes: [],
+        proposals: [],
+        follow_up_reports: [],
+        plan: { ...next.plan, previous_plan: kept || null },
+      };
+    }
     case "redacted":
       return next; // someone else's private note: only the seq moves on
     default:

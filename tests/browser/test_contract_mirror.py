@@ -15,10 +15,11 @@ from playwright.sync_api import Browser, Page
 
 from app.stages import commands as c
 from app.stages.events import Event, redacted
-from app.stages.machine import apply
+from app.stages.machine import apply, fold, replan
 from app.stages.permissions import PERMISSIONS
 from app.stages.plan import MeetingPlan
 from app.stages.state import MeetingState, new_meeting
+from app.stages.vocabulary import Stage
 
 pytestmark = pytest.mark.browser
 
@@ -182,4 +183,40 @@ def test_reducer_refuses_unknown_events_and_gaps(browser: Browser, static_site: 
         "redacted": 1,
         "untouched": 0,
     }
+    page.close()
+
+
+def test_reducer_follows_a_lobby_replan_and_a_no_trace_purge(
+    browser: Browser, static_site: str
+) -> None:
+    first = _plan()
+    start = new_meeting("m", first)
+    clock = datetime(2030, 3, 1, 9, 0, tzinfo=UTC)
+    changed = first.model_copy(update={"no_trace": True, "participants": dict(first.participants)})
+    events: list[Event] = replan(start, changed, clock)
+    state = fold(start, events)
+    for actor, command in [
+        ("a", c.AddPrivateNote(text="mine")),
+        ("f", c.AdvanceStage(expected_stage=Stage.LOBBY)),
+        ("f", c.AdvanceStage(expected_stage=Stage.CHECK_IN)),
+        ("k", c.ProposeTopic(headline="A topic")),
+        ("f", c.ChooseClient(member_id="a")),
+        ("f", c.AdvanceStage(expected_stage=Stage.CLIENT_CHOICE)),
+        ("a", c.SetCase(headline="Secret", topic_type="problem")),
+        ("f", c.EndMeeting(expected_stage=Stage.PRESENTATION)),
+    ]:
+        clock += timedelta(seconds=5)
+        state, new = apply(state, command, actor, clock)
+        events.extend(new)
+    assert {e.type for e in events} >= {"plan_changed", "content_purged"}
+    wire = [json.loads(e.model_dump_json()) for e in events]
+    page = _module_page(browser, static_site)
+    folded = page.evaluate(
+        """async ([state, events]) => {
+            const { evolve } = await import('/js/reducer.js');
+            return events.reduce(evolve, state);
+        }""",
+        [start.view_for("a"), wire],
+    )
+    assert folded == json.loads(json.dumps(state.view_for("a")))
     page.close()

@@ -113,3 +113,4 @@ async def delete_group(
     await session.commit()
     for meeting_id in meetings:
         services.meetings.forget(meeting_id)
+        await services.hub.close_meeting(meeting_id)

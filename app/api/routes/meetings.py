@@ -34,7 +34,7 @@ from app.errors import Conflict
 from app.security import hash_token, new_token
 from app.settings import Settings
 from app.stages import MeetingPlan, MeetingState, Stage, new_meeting
-from app.stages.state import ConsultationRecord
+from app.stages.errors import WrongStage
 from app.store.models import Meeting, new_id
 
 router = APIRouter(prefix="/api", tags=["meetings"])
@@ -174,7 +174,6 @@ async def update_meeting(
     }
     if "video_url" in given:
         values["video_url"] = None if body.video_url is None else str(body.video_url)
-    statement = update(Meeting).where(col(Meeting.id) == meeting.id)
     if given & PLAN_FIELDS:
         if meeting.stage != Stage.LOBBY.value:
             raise Conflict(STARTED)
@@ -182,18 +181,16 @@ async def update_meeting(
         plan_changes = body.model_dump(include=set(given & PLAN_FIELDS))
         fields = PlanFields.model_validate({**fields_of(state.plan), **plan_changes})
         plan = await build_plan(session, group.id, fields)
-        values["state"] = _replanned(state, plan).model_dump_json()
-        # Compare-and-set, like the live write path: a command that lands first wins.
-        statement = statement.where(
-            col(Meeting.seq) == meeting.seq, col(Meeting.stage) == Stage.LOBBY.value
-        )
+        try:
+            # Through the live write path: open sockets see the new plan at once, and a
+            # command that started the meeting first wins the compare-and-set.
+            await services.meetings.replan(meeting.id, plan)
+        except WrongStage:
+            raise Conflict(STARTED) from None
     if values:
-        result = await session.exec(statement.values(**values))
-        if result.rowcount != 1:
-            raise Conflict(STARTED)
+        await session.exec(update(Meeting).where(col(Meeting.id) == meeting.id).values(**values))
         await session.commit()
-        services.meetings.forget(meeting.id)  # this process's cached state is stale now
-        await session.refresh(meeting)
+    await session.refresh(meeting)
     return _public(meeting, services.settings)
 
 
@@ -206,6 +203,7 @@ async def delete_meeting(
     await session.delete(meeting)
     await session.commit()
     services.meetings.forget(meeting_id)
+    await services.hub.close_meeting(meeting_id)
 
 
 @router.post("/meetings/{meeting_id}/display-link", status_code=status.HTTP_201_CREATED)
@@ -219,17 +217,3 @@ async def create_display_link(
     session.add(meeting)
     await session.commit()
     return DisplayLink(url=f"{settings.base_url}/display.html?meeting={meeting.id}&key={key}")
-
-
-def _replanned(state: MeetingState, plan: MeetingPlan) -> MeetingState:
-    """The lobby state under a new plan: same seq, lobby signals of people who left dropped."""
-    people = plan.participants
-    return state.model_copy(
-        update={
-            "plan": plan,
-            "consultations": [ConsultationRecord() for _ in plan.consultations],
-            "ready": [m for m in state.ready if m in people],
-            "hands": [m for m in state.hands if m in people],
-            "speaker": state.speaker if state.speaker in people else None,
-        }
-    )
