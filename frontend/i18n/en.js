@@ -174,6 +174,7 @@ export default {
   "room.draft_restored": "Your text is back in its box.",
   "room.video": "Video call",
   "room.join_video": "Join the video call",
+  "room.export": "Download the record",
 
   "fatal.title": "You cannot join this meeting",
   "fatal.not_authenticated": "You are not signed in. Open your personal invite link again, or sign in.",

@@ -172,6 +172,7 @@ export default {
   "room.draft_restored": "Votre texte est revenu dans sa zone de saisie.",
   "room.video": "Visioconférence",
   "room.join_video": "Rejoindre la visio",
+  "room.export": "Télécharger le compte rendu",
 
   "fatal.title": "Impossible de rejoindre cette rencontre",
   "fatal.not_authenticated": "Vous n'êtes pas connecté. Rouvrez votre lien d'invitation personnel, ou connectez-vous.",

@@ -10,11 +10,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Request, status
+from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, HttpUrl, StringConstraints, UrlConstraints
 from sqlmodel import col, func, select, update
 
-from app.api.auth import CurrentIdentity
+from app.api.auth import SESSION_COOKIE, CurrentIdentity, resolve_participant
 from app.api.deps import ServicesDep, SessionDep, SettingsDep
 from app.api.routes._access import Standing, group_for, meeting_for
 from app.api.routes._scheduling import (
@@ -30,7 +31,8 @@ from app.api.routes._scheduling import (
     fields_of,
 )
 from app.api.routes._schemas import Patch, UtcDatetime
-from app.errors import Conflict
+from app.errors import Conflict, Gone, PermissionDenied
+from app.export import to_markdown
 from app.security import hash_token, new_token
 from app.settings import Settings
 from app.stages import MeetingPlan, MeetingState, Stage, new_meeting
@@ -217,3 +219,34 @@ async def create_display_link(
     session.add(meeting)
     await session.commit()
     return DisplayLink(url=f"{settings.base_url}/display.html?meeting={meeting.id}&key={key}")
+
+
+@router.get(
+    "/meetings/{meeting_id}/export",
+    response_class=PlainTextResponse,
+    responses={200: {"content": {"text/markdown": {}}}},
+)
+async def export_meeting(
+    meeting_id: str, request: Request, session: SessionDep, settings: SettingsDep
+) -> PlainTextResponse:
+    """The record as Markdown for the participant asking, with their own private notes only.
+
+    In a no-trace meeting only the client may export, and only before the meeting ends: at
+    the end the content is erased from the server.
+    """
+    token = request.cookies.get(SESSION_COOKIE)
+    meeting, member_id = await resolve_participant(session, settings, token, meeting_id)
+    state = MeetingState.model_validate_json(meeting.state)
+    if state.plan.no_trace:
+        clients = {c.client for c in state.plan.consultations}
+        if member_id not in clients:
+            raise PermissionDenied("in a no-trace meeting only the client may export")
+        if state.stage is Stage.ENDED:
+            raise Gone("this no-trace meeting has ended and its content was erased")
+    body = to_markdown(state, meeting.title, member_id)
+    filename = f"codev-{meeting.id[:8]}.md"
+    headers = {
+        "Content-Disposition": f'attachment; filename="{filename}"',
+        "Cache-Control": "no-store",
+    }
+    return PlainTextResponse(body, media_type="text/markdown; charset=utf-8", headers=headers)

@@ -55,8 +55,16 @@ export function VideoLink({ url }) {
   >`;
 }
 
+// The record as Markdown with your own notes. No-trace: the client only, before the end.
+function ExportLink({ state, meeting, role }) {
+  if (!state || !meeting || role === "display") return null;
+  if (state.plan.no_trace && (role !== "client" || state.stage === "ended")) return null;
+  return html`<a class="export-link" href=${`/api/meetings/${meeting.id}/export`} download
+    data-testid="export-link">${t("room.export")}</a>`;
+}
+
 export function TopBar({ snap, role }) {
-  const { meeting, you, status, pending } = snap;
+  const { meeting, you, status, pending, state } = snap;
   return html`<header class="topbar">
     <div class="topbar-title">
       <a class="brand" href="/">Codev</a>
@@ -65,6 +73,7 @@ export function TopBar({ snap, role }) {
     <div class="topbar-tools">
       <${ConnBadge} status=${status} pending=${pending} />
       <${VideoLink} url=${meeting?.video_url} />
+      <${ExportLink} state=${state} meeting=${meeting} role=${role} />
       ${you &&
       role !== "display" &&
       html`<span class="you" data-testid="you">${you.name} · <strong>${t(`role.${role}`)}</strong></span>`}
