@@ -111,20 +111,22 @@ class MeetingService:
         if lock is None:
             lock = self._locks[meeting_id] = asyncio.Lock()
         async with lock:
-            # Optimistic first: the cached state and a compare-and-set, one round trip when
-            # this process is the meeting's only writer (the common case).
-            if cid is not None and (seq := await self._log.command_seq(meeting_id, actor, cid)):
-                return Outcome(seq, duplicate=True)
+            # Optimistic first: the cached state and one compare-and-set transaction when this
+            # process is the meeting's only writer (the common case). A retried cid cannot be
+            # stored twice (it is part of a key), so it is looked up only when something fails.
             state = self._states.get(meeting_id) or await self.load(meeting_id)
             try:
                 outcome = await self._try(state, decide_on, actor, cid, connection=None)
             except CommandRefused:
+                if cid is not None and (seq := await self._log.command_seq(meeting_id, actor, cid)):
+                    return Outcome(seq, duplicate=True)  # applied before; refused only now
                 if await self._log.current_seq(meeting_id) == state.seq:
                     raise  # refused on the stored state: final
                 outcome = None  # refused on a stale cache: decide again below
             if outcome is not None:
                 return outcome
-            # Another process wrote first: wait for the row lock and decide on fresh state.
+            # Another process wrote first, or the cid was applied before: under the row lock,
+            # look the cid up, and otherwise decide again on fresh state.
             self._states.pop(meeting_id, None)
             try:
                 async with self._log.locked(meeting_id) as (connection, fresh):

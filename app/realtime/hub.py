@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 from collections import Counter
 from dataclasses import dataclass, field
@@ -23,7 +24,8 @@ from app.store.event_log import MeetingLog
 
 log = logging.getLogger(__name__)
 
-CLOSE_OVERFLOW = 1013  # "try again later": the client reconnects and resumes with since
+CLOSE_OVERFLOW = 1013
+FREEZE_AFTER_JOINS = 200  # "try again later": the client reconnects and resumes with since
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +108,7 @@ class Hub:
         self._log = log
         self._broker = broker
         self._rooms: dict[str, Room] = {}
+        self._joins_since_freeze = 0
 
     def connection(
         self,
@@ -133,8 +136,17 @@ class Hub:
         if mine >= self._settings.sockets_per_member:
             raise TooManyConnections(f"you already have {mine} connections to this meeting")
         room.connections.add(conn)
+        self._after_join()
         conn.push(Greet(since))
         self._announce_presence(room)
+
+    def _after_join(self) -> None:
+        # Sockets live for hours: after a burst of joins, move what they allocated out of the
+        # cyclic collector's reach, so full collections stay short (DESIGN §5: GC sets the tail).
+        self._joins_since_freeze += 1
+        if self._joins_since_freeze >= FREEZE_AFTER_JOINS:
+            self._joins_since_freeze = 0
+            gc.freeze()
 
     async def leave(self, conn: Connection) -> None:
         room = self._rooms.get(conn.meeting_id)
