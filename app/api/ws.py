@@ -14,11 +14,12 @@ import time
 from typing import Annotated
 
 from fastapi import APIRouter, Query, WebSocket
+from starlette.types import Message
 from starlette.websockets import WebSocketDisconnect
 
 from app.api.auth import SESSION_COOKIE, resolve_participant
 from app.errors import AppError, NotAuthenticated, NotFound, PermissionDenied
-from app.realtime.hub import Connection, Greet, TooManyConnections
+from app.realtime.hub import CLOSE_OVERFLOW, CloseAfter, Connection, Greet, TooManyConnections
 from app.realtime.ratelimit import TokenBucket
 from app.realtime.wire import (
     Ack,
@@ -123,16 +124,18 @@ async def _authenticate(
 
 async def _read(services: Services, conn: Connection) -> None:
     """Handle frames one at a time, so a client's commands apply in the order it sent them."""
-    websocket = conn.websocket
     settings = services.settings
     bucket = TokenBucket(rate=settings.frames_per_second, burst=settings.frame_burst)
     while True:
-        message = await websocket.receive()
+        message = await _receive(conn)
         if message["type"] == "websocket.disconnect":
             raise WebSocketDisconnect(message.get("code", 1000))
         if not bucket.take(time.monotonic()):
             if bucket.refused_in_a_row >= settings.flood_close_after:
-                await websocket.close(CLOSE_POLICY, "too many messages")
+                # Through the queue, so the refusals already queued go out before the close.
+                conn.push(CloseAfter(CLOSE_POLICY, "too many messages"))
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(conn.gone.wait(), timeout=10)
                 raise WebSocketDisconnect(CLOSE_POLICY)
             refusal = "too many messages; slow down and send it again"
             _reply(
@@ -163,11 +166,23 @@ async def _read(services: Services, conn: Connection) -> None:
                 await _execute(services, conn, parsed)
 
 
+async def _receive(conn: Connection) -> Message:
+    """The next frame, or WebSocketDisconnect once the hub gave up on this socket (overflow)."""
+    receive = asyncio.ensure_future(conn.websocket.receive())
+    gone = asyncio.ensure_future(conn.gone.wait())
+    done, _ = await asyncio.wait({receive, gone}, return_when=asyncio.FIRST_COMPLETED)
+    if receive in done:
+        gone.cancel()
+        return receive.result()
+    receive.cancel()
+    raise WebSocketDisconnect(CLOSE_OVERFLOW)
+
+
 def _cid_of(text: str | None) -> str | None:
     """The cid of a refused frame, so the client knows which command to send again."""
     try:
         cid = json.loads(text or "").get("cid")
-    except (ValueError, AttributeError):
+    except (ValueError, AttributeError, RecursionError):
         return None
     return cid if isinstance(cid, str) and len(cid) <= 64 else None
 

@@ -24,8 +24,8 @@ from app.store.event_log import MeetingLog
 
 log = logging.getLogger(__name__)
 
-CLOSE_OVERFLOW = 1013
-FREEZE_AFTER_JOINS = 200  # "try again later": the client reconnects and resumes with since
+CLOSE_OVERFLOW = 1013  # "try again later": the client reconnects and resumes with since
+FREEZE_AFTER_JOINS = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +40,15 @@ class CatchUp:
     """Ask the writer to send whatever the log holds beyond what this socket has (after a gap)."""
 
 
-Item = tuple[int, str] | Greet | CatchUp
+@dataclass(frozen=True, slots=True)
+class CloseAfter:
+    """Close the socket once everything queued before it was sent (e.g. the refusals of a flood)."""
+
+    code: int
+    reason: str
+
+
+Item = tuple[int, str] | Greet | CatchUp | CloseAfter
 """A queued item: (seq, text) for an event, (0, text) for an unsequenced message, or a request."""
 
 
@@ -59,6 +67,8 @@ class Connection:
     writer: asyncio.Task[None] | None = None
     closing: asyncio.Task[None] | None = None
     overflowed: bool = False
+    gone: asyncio.Event = field(default_factory=asyncio.Event)
+    """Set once the server closed this socket, or gave up trying: its reader stops then."""
 
     def push(self, item: Item) -> None:
         if self.overflowed:
@@ -79,8 +89,10 @@ class Connection:
         )
 
     async def close(self, code: int, reason: str) -> None:
+        # A client that stopped reading may never let the close frame out: give up after 5 s.
         with contextlib.suppress(Exception):
             await asyncio.wait_for(self.websocket.close(code, reason), timeout=5)
+        self.gone.set()
 
 
 @dataclass(eq=False)
@@ -200,6 +212,9 @@ class Hub:
             if isinstance(item, CatchUp):
                 await self._catch_up(conn, None)
                 continue
+            if isinstance(item, CloseAfter):
+                await conn.close(item.code, item.reason)
+                return
             seq, text = item
             if seq == 0:
                 await ws.send_text(text)

@@ -63,6 +63,8 @@ def parse_client_frame(frame: str) -> ClientMessage:
         data = json.loads(frame)
     except ValueError:
         raise WireError("invalid_json", "the message is not valid JSON") from None
+    except RecursionError:
+        raise WireError("invalid_json", "the message is nested too deeply") from None
     if not isinstance(data, dict):
         raise WireError("invalid_message", "a message is a JSON object with a type")
     cid = data.pop("cid", None)
