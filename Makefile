@@ -28,7 +28,8 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check app tests bench migrations
 	$(BIN)/mypy --strict app
 
-bench: $(STAMP)
+bench: $(STAMP) ## load the real server and a baseline relay; writes bench/results/
+	$(BIN)/pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python -m bench
 
 clean:

@@ -1,0 +1,1 @@
+"""Load bench for the live-meeting path: ``python -m bench`` (``make bench``). Not part of tests."""
