@@ -103,6 +103,9 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--gc-trace", action="store_true", help="log the server's GC pauses")
     p.add_argument("--quick", action="store_true", help="50 meetings x 8, 20 s, no sweep")
     p.add_argument("--fresh", action="store_true", help="drop earlier runs from latest.json")
+    p.add_argument(
+        "--no-save", action="store_true", help="print only: leave latest.json and report.md"
+    )
     p.add_argument("--label", default="", help="a note stored with each run")
     p.add_argument(
         "--wait-quiet", type=float, default=300, help="s to wait for an idle machine per run"
@@ -155,6 +158,8 @@ def main(argv: list[str] | None = None) -> int:
             run["main"] = main_run
             runs.append(run)
             report.print_run(run)
+    if args.no_save:
+        return 0
     merged = report.merge(RESULTS / "latest.json", runs, fresh=args.fresh)
     (RESULTS / "latest.json").write_text(json.dumps(merged, indent=2) + "\n")
     report.write_markdown(RESULTS / "report.md", merged)
@@ -406,7 +411,7 @@ def drive(
     )
     merged.update(
         {
-            "connections": merged["connected"],
+            "connections": merged["live_after_join"],
             "join_seconds": round(join_seconds, 1),
             "rss_start_kib": rss_start,
             "rss_joined_kib": rss_joined,
@@ -488,6 +493,9 @@ def _headline(mode: str, load: Load, ours: dict[str, Any], args: argparse.Namesp
         "meetings": load.meetings,
         "per_meeting": load.participants,
         "connections_held": conns,
+        "connections_after_steady": ours["live_after_steady"],
+        "connections_at_end": ours["connected"],
+        "close_codes": ours["close_codes"],
         "duration_s": load.duration,
         "capacity_s": load.capacity,
         "write_interval_s": load.write_interval,
@@ -546,6 +554,7 @@ def _compare(result: dict[str, Any], theirs: dict[str, Any]) -> None:
     rss_delta = theirs["rss_joined_kib"] - theirs["rss_start_kib"]
     base = {
         "connections_held": conns,
+        "connections_after_steady": theirs["live_after_steady"],
         "fanout_p50_ms": fan["p50"],
         "fanout_p99_ms": fan["p99"],
         "fanout_max_ms": fan["max"],

@@ -121,6 +121,10 @@ class Stats:
     unexpected_closes: int = 0
     capacity_acks: int = 0
     unanswered: int = 0
+    close_codes: Counter[str] = field(default_factory=Counter)
+    """Why sockets closed that the bench did not close (code and reason)."""
+    live_after_join: int = 0
+    live_after_steady: int = 0
     """Commands of the steady phase with no ack or error 30 s after the phase ended."""
 
 
@@ -251,6 +255,8 @@ class Worker:
                 sock.live = False
                 if not self.stopping:
                     stats.unexpected_closes += 1
+                    code = ws.close_code if ws.close_code is not None else "none"
+                    stats.close_codes[f"{code} {ws.close_reason or ''}".strip()] += 1
                 self._drop_from_pending(sock)
 
     def _size(self, kind: str, raw: str | bytes) -> None:
@@ -513,6 +519,9 @@ class Worker:
             "unexpected_closes": s.unexpected_closes,
             "capacity_acks": s.capacity_acks,
             "unanswered": s.unanswered,
+            "close_codes": dict(s.close_codes),
+            "live_after_join": s.live_after_join,
+            "live_after_steady": s.live_after_steady,
             "connected": sum(1 for sock in self.socks if sock.live),
             "sockets": len(self.socks),
         }
@@ -554,11 +563,13 @@ async def _main(
     crash = None
     try:
         await worker.join_all()
+        worker.stats.live_after_join = sum(1 for sock in worker.socks if sock.live)
         gc.collect()
         gc.freeze()  # the client's own long-lived sockets: keep its GC pauses out of the figures
         results.put(("joined", config.seed, len(worker.stats.join_ms)))
         if await _wait(go_steady, 600):
             await worker.steady()
+            worker.stats.live_after_steady = sum(1 for sock in worker.socks if sock.live)
         results.put(("steady", config.seed, None))
         if config.capacity > 0 and await _wait(go_capacity, 600):
             await worker.saturate()

@@ -29,6 +29,12 @@ def print_run(run: dict[str, Any]) -> None:
     ratios = run.get("ratios") or {}
     rows = [
         ("connections held", run["connections_held"], base.get("connections_held"), None),
+        (
+            "  still open after steady",
+            run.get("connections_after_steady"),
+            base.get("connections_after_steady"),
+            None,
+        ),
         ("fan-out p50 ms", run["fanout_p50_ms"], base.get("fanout_p50_ms"), "fanout_p50_ms"),
         ("fan-out p99 ms", run["fanout_p99_ms"], base.get("fanout_p99_ms"), "fanout_p99_ms"),
         ("fan-out max ms", run["fanout_max_ms"], base.get("fanout_max_ms"), None),
@@ -82,6 +88,8 @@ def print_run(run: dict[str, Any]) -> None:
     print("   ", extra)
     if run.get("errors"):
         print("    errors:", run["errors"])
+    if run.get("close_codes"):
+        print("    closed by the server:", run["close_codes"])
     if run.get("gc"):
         print("    gc:", run["gc"])
     if run.get("first_traceback"):
@@ -123,6 +131,9 @@ def write_markdown(path: Path, runs: list[dict[str, Any]]) -> None:
         lines += [""]
         if main.get("errors"):
             lines += [f"Command refusals seen by clients: `{json.dumps(main['errors'])}`", ""]
+        if main.get("close_codes"):
+            codes = json.dumps(main["close_codes"])
+            lines += [f"Sockets closed by the server (code reason: count): `{codes}`", ""]
         if main.get("postgres"):
             lines += [
                 f"PostgreSQL transactions (run total): `{json.dumps(main['postgres'])}` "
@@ -156,7 +167,8 @@ def _main_table(run: dict[str, Any]) -> list[str]:
     base = run.get("baseline") or {}
     ratios = run.get("ratios") or {}
     rows = [
-        ("connections held", "connections_held", None),
+        ("connections held after the join phase", "connections_held", None),
+        ("connections still open after the steady phase", "connections_after_steady", None),
         ("stage-change fan-out p50 (ms)", "fanout_p50_ms", "fanout_p50_ms"),
         ("stage-change fan-out p99 (ms)", "fanout_p99_ms", "fanout_p99_ms"),
         ("stage-change fan-out max (ms)", "fanout_max_ms", None),
@@ -221,7 +233,8 @@ def _targets(run: dict[str, Any], target: dict[str, float]) -> list[str]:
 
 def _sweep_table(runs: list[dict[str, Any]]) -> list[str]:
     out = [
-        "| participants | held | fan-out p50 / p99 / max (ms) | baseline p50 / p99 (ms) "
+        "| participants | held (after join / after steady) | fan-out p50 / p99 / max (ms) "
+        "| baseline p50 / p99 (ms) "
         "| join p50 / p99 (ms) | events/s offered / capacity | ratio (capacity) "
         "| KiB/participant | CPU % |",
         "|---:|---:|---|---|---|---|---:|---:|---:|",
@@ -229,7 +242,8 @@ def _sweep_table(runs: list[dict[str, Any]]) -> list[str]:
     for r in runs:
         b = r.get("baseline") or {}
         out.append(
-            f"| {r['participants']:,} | {r['connections_held']:,} | "
+            f"| {r['participants']:,} | {r['connections_held']:,} / "
+            f"{_fmt(r.get('connections_after_steady'))} | "
             f"{_fmt(r['fanout_p50_ms'])} / {_fmt(r['fanout_p99_ms'])} / {_fmt(r['fanout_max_ms'])}"
             f" | {_fmt(b.get('fanout_p50_ms'))} / {_fmt(b.get('fanout_p99_ms'))} | "
             f"{_fmt(r['join_p50_ms'])} / {_fmt(r['join_p99_ms'])} | "

@@ -62,7 +62,7 @@ def seed(settings: Settings, meetings: int, participants: int) -> list[MeetingSe
     organizers = [
         {
             "id": organizer_id,
-            "email": "bench@example.org",
+            "email": f"bench-{organizer_id[:8]}@example.org",
             "name": "Bench Organizer",
             "password_hash": "not-a-password",
             "created_at": now,
