@@ -56,6 +56,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 watcher.cancel()
             await hub.close()
             await broker.close()
+            await log.close()
             await engine.dispose()
 
     app = FastAPI(

@@ -86,6 +86,14 @@ class MeetingService:
         self._remember(state)
         return state
 
+    async def current(self, meeting_id: str, at_least: int = 0) -> MeetingState:
+        """The state this process last wrote or read, if it is at ``at_least`` or later; else
+        the stored state. For a snapshot to greet a socket with: anything newer follows it."""
+        known = self._states.get(meeting_id)
+        if known is not None and known.seq >= at_least:
+            return known
+        return await self.load(meeting_id)
+
     async def execute(
         self, meeting_id: str, actor: str, cid: str | None, command: Command
     ) -> Outcome:

@@ -255,7 +255,9 @@ class Hub:
                 conn.push(CatchUp())
 
     async def _greet(self, conn: Connection, since: int | None) -> None:
-        state = await self._meetings.load(conn.meeting_id)
+        room = self._rooms.get(conn.meeting_id)
+        # The socket is in its room already: whatever is published after this state reaches it.
+        state = await self._meetings.current(conn.meeting_id, room.last_seq if room else 0)
         replay: list[Delivery] | None = None
         behind = state.seq - since if since is not None else None
         if behind is not None and 0 <= behind <= self._settings.resume_window:
@@ -274,7 +276,6 @@ class Hub:
             meeting=conn.meeting_info,
             presence=self.presence(conn.meeting_id),
         )
-        room = self._rooms.get(conn.meeting_id)
         if room is not None:
             room.last_seq = max(room.last_seq, state.seq)
         await conn.websocket.send_text(hello.model_dump_json())

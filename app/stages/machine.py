@@ -42,10 +42,41 @@ def apply(
 
 def fold(state: MeetingState, events: Iterable[e.Event]) -> MeetingState:
     """A new state with ``events`` applied in order."""
-    new = state.model_copy(deep=True)
+    new = _unshare(state)
     for event in events:
         evolve(new, event)
     return new
+
+
+def _unshare(state: MeetingState) -> MeetingState:
+    """A copy that ``evolve`` may change without touching ``state``: new containers, shared
+    records. Records, plans and timers are frozen, so sharing them is safe, and a copy costs
+    a few lists instead of a deep copy of every question and contribution ever written."""
+    return state.model_copy(
+        update={
+            "consultations": [
+                record.model_copy(
+                    update={
+                        "questions": [*record.questions],
+                        "contract": [*record.contract],
+                        "rephrasings": [*record.rephrasings],
+                        "contributions": [*record.contributions],
+                        "signals": [*record.signals],
+                        "scribe_notes": [*record.scribe_notes],
+                        "action_items": [*record.action_items],
+                        "learnings": {**record.learnings},
+                        "evaluations": {**record.evaluations},
+                    }
+                )
+                for record in state.consultations
+            ],
+            "ready": [*state.ready],
+            "hands": [*state.hands],
+            "proposals": [*state.proposals],
+            "follow_up_reports": [*state.follow_up_reports],
+            "private_notes": [*state.private_notes],
+        }
+    )
 
 
 def replan(state: MeetingState, plan: MeetingPlan, now: datetime) -> list[e.Event]:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import Engine, event
+from sqlalchemy import create_engine as sa_create_engine
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -19,6 +20,17 @@ def create_engine(settings: Settings) -> AsyncEngine:
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
     return create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+
+
+def writer_engine(engine: AsyncEngine) -> Engine:
+    """A synchronous twin of ``engine`` for the group-commit writer, which writes a whole batch
+    in a worker thread: one thread hop per transaction instead of one per statement."""
+    url = engine.url
+    if url.drivername == "sqlite+aiosqlite":
+        twin = sa_create_engine(url.set(drivername="sqlite"), connect_args={"timeout": 30})
+        event.listen(twin, "connect", _sqlite_pragmas)
+        return twin
+    return sa_create_engine(url, pool_size=1, max_overflow=1, pool_pre_ping=True)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -1,23 +1,47 @@
-"""The meeting event log: state snapshot + events + processed command ids, written atomically.
+"""The meeting event log: events, processed command ids and a state snapshot, written atomically.
 
-``commit`` is the compare-and-set at the heart of the write path: it saves the new state only
-if the stored ``seq`` is still the one the command was decided on, in the same transaction as
-the events and the command's ``cid``. A loser of a race gets ``False`` and retries on fresh state.
+``commit`` is the compare-and-set at the heart of the write path: it stores a command's events
+only if the meeting's stored ``seq`` is still the one the command was decided on, in the same
+transaction as the command's ``cid``. A loser of a race gets ``False`` and retries on fresh state.
+
+Two things keep a write cheap enough for thousands of live participants per process:
+
+* **Group commit.** Commits that arrive while a transaction is being written wait for the next
+  one and share it: one transaction (and one lock on SQLite's single writer) for many meetings,
+  instead of writers queueing for the database lock one by one.
+* **Snapshots, not a state per write.** ``meeting.state`` is the state as of its own ``seq``,
+  rewritten every ``SNAPSHOT_EVERY`` events and whenever the stage or plan changes; loading
+  folds the few events stored after it. ``meeting.seq`` is the compare-and-set version and
+  always moves.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import delete, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Connection, bindparam, delete, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlmodel import col
 
 from app.realtime.broker import Delivery
-from app.stages import EVENT_ADAPTER, MeetingState, redacted
+from app.stages import EVENT_ADAPTER, MeetingState, Stage, fold, redacted
+from app.store.db import writer_engine
 from app.store.models import Meeting, MeetingEvent, ProcessedCommand, utcnow
+
+SNAPSHOT_EVERY = 32
+"""Events between two snapshots at most: a load folds fewer than this many (plus one command's)."""
+
+MAX_BATCH = 256
+"""Commits written in one transaction at most."""
+
+SNAPSHOT_EVENTS = frozenset({"stage_changed", "plan_changed", "client_chosen", "content_purged"})
+"""Events after which the snapshot is rewritten at once: listings and the follow-up opener read
+the stored stage and plan, and a no-trace purge must not leave content in the snapshot."""
 
 
 def redact(payload: str) -> str:
@@ -25,17 +49,63 @@ def redact(payload: str) -> str:
     return redacted(EVENT_ADAPTER.validate_json(payload)).model_dump_json()
 
 
+class CorruptLog(RuntimeError):
+    """The stored snapshot and events do not add up to the stored seq (never expected)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Write:
+    """One command's worth of changes to one meeting."""
+
+    state: MeetingState
+    expected_seq: int
+    deliveries: Sequence[Delivery]
+    event_types: Sequence[str]
+    actor: str
+    cid: str | None
+
+    @property
+    def snapshot_due(self) -> bool:
+        return (
+            self.state.seq // SNAPSHOT_EVERY != self.expected_seq // SNAPSHOT_EVERY
+            or not SNAPSHOT_EVENTS.isdisjoint(self.event_types)
+            or self.state.stage is Stage.ENDED
+        )
+
+
 class MeetingLog:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine  # Core statements on plain connections: no ORM in the hot path
+        dialect = sqlite if engine.dialect.name == "sqlite" else postgresql
+        # Built once: a statement made per write costs more in SQLAlchemy than in the database.
+        # INSERT's rowcount is not reported by every driver (psycopg gives -1): RETURNING tells.
+        self._claim_cid = (
+            dialect.insert(ProcessedCommand)
+            .on_conflict_do_nothing()
+            .returning(col(ProcessedCommand.seq))
+        )
+        self._release_cid = delete(ProcessedCommand).where(
+            col(ProcessedCommand.meeting_id) == bindparam("m"),
+            col(ProcessedCommand.actor) == bindparam("a"),
+            col(ProcessedCommand.cid) == bindparam("c"),
+        )
+        moved = update(Meeting).where(
+            col(Meeting.id) == bindparam("m"), col(Meeting.seq) == bindparam("expected")
+        )
+        self._move = moved.values(seq=bindparam("new"))
+        self._move_and_snapshot = moved.values(
+            seq=bindparam("new"), state=bindparam("state"), stage=bindparam("stage")
+        )
+        self._insert_events = insert(MeetingEvent)
+        self._writer = writer_engine(engine)
+        self._pending: list[tuple[Write, asyncio.Future[bool]]] = []
+        self._flusher: asyncio.Task[None] | None = None
+
+    # --- reading --------------------------------------------------------------------------------
 
     async def load(self, meeting_id: str) -> MeetingState | None:
         async with self._engine.connect() as connection:
-            row = await connection.execute(
-                select(col(Meeting.state)).where(col(Meeting.id) == meeting_id)
-            )
-            text = row.scalar_one_or_none()
-        return None if text is None else MeetingState.model_validate_json(text)
+            return await self._read(connection, meeting_id, lock=False)
 
     @asynccontextmanager
     async def locked(self, meeting_id: str) -> AsyncIterator[tuple[AsyncConnection, MeetingState]]:
@@ -44,12 +114,35 @@ class MeetingLog:
         For a writer that lost a compare-and-set: waiting its turn beats retrying against a
         busy process that keeps winning. (SQLite has one writer at a time anyway.)
         """
-        query = select(col(Meeting.state)).where(col(Meeting.id) == meeting_id).with_for_update()
         async with self._engine.connect() as connection:
-            text = (await connection.execute(query)).scalar_one_or_none()
-            if text is None:
+            state = await self._read(connection, meeting_id, lock=True)
+            if state is None:
                 raise LookupError(meeting_id)
-            yield connection, MeetingState.model_validate_json(text)
+            yield connection, state
+
+    @staticmethod
+    async def _read(
+        connection: AsyncConnection, meeting_id: str, lock: bool
+    ) -> MeetingState | None:
+        query = select(col(Meeting.state), col(Meeting.seq)).where(col(Meeting.id) == meeting_id)
+        row = (await connection.execute(query.with_for_update() if lock else query)).one_or_none()
+        if row is None:
+            return None
+        text, seq = row
+        state = MeetingState.model_validate_json(text)
+        if state.seq == seq:
+            return state
+        tail = await connection.execute(
+            select(col(MeetingEvent.payload))
+            .where(col(MeetingEvent.meeting_id) == meeting_id, col(MeetingEvent.seq) > state.seq)
+            .order_by(col(MeetingEvent.seq))
+        )
+        events = [EVENT_ADAPTER.validate_json(payload) for payload in tail.scalars()]
+        if state.seq + len(events) != seq:
+            raise CorruptLog(f"meeting {meeting_id}: snapshot {state.seq} + events ≠ {seq}")
+        return fold(state, events)
+
+    # --- writing --------------------------------------------------------------------------------
 
     async def commit(
         self,
@@ -61,62 +154,110 @@ class MeetingLog:
         cid: str | None,
         connection: AsyncConnection | None = None,
     ) -> bool:
-        """Store ``state`` and its new events if nobody else wrote since ``expected_seq``."""
-        if connection is not None:
-            return await self._write(
-                connection, state, expected_seq, deliveries, event_types, actor, cid
-            )
-        async with self._engine.connect() as fresh:
-            return await self._write(
-                fresh, state, expected_seq, deliveries, event_types, actor, cid
-            )
+        """Store ``state``'s new events if nobody else wrote since ``expected_seq``.
 
-    async def _write(
-        self,
-        connection: AsyncConnection,
-        state: MeetingState,
-        expected_seq: int,
-        deliveries: Sequence[Delivery],
-        event_types: Sequence[str],
-        actor: str,
-        cid: str | None,
-    ) -> bool:
-        meeting_id = state.meeting_id
-        try:
-            result = await connection.execute(
-                update(Meeting)
-                .where(col(Meeting.id) == meeting_id, col(Meeting.seq) == expected_seq)
-                .values(state=state.model_dump_json(), seq=state.seq, stage=state.stage.value)
-            )
-            if result.rowcount != 1:
-                await connection.rollback()
-                return False
-            await connection.execute(
-                insert(MeetingEvent),
-                [
-                    {
-                        "meeting_id": meeting_id,
-                        "seq": d.seq,
-                        "type": kind,
-                        "audience": d.audience,
-                        "payload": d.payload,
-                    }
-                    for d, kind in zip(deliveries, event_types, strict=True)
-                ],
-            )
-            if cid is not None:
-                await connection.execute(
-                    insert(ProcessedCommand).values(
-                        meeting_id=meeting_id, actor=actor, cid=cid, seq=state.seq, at=utcnow()
-                    )
-                )
-            if "content_purged" in event_types:
-                await self._purge(connection, meeting_id, keep_from=deliveries[0].seq)
+        Without ``connection`` the write joins the next group commit; with one (a row locked by
+        ``locked``) it is written and committed there.
+        """
+        write = Write(state, expected_seq, deliveries, event_types, actor, cid)
+        if connection is not None:
+            stored = await connection.run_sync(self._write_all, [write])
             await connection.commit()
-        except IntegrityError:
-            await connection.rollback()
+            return stored[0]
+        done: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._pending.append((write, done))
+        if self._flusher is None:
+            self._flusher = asyncio.create_task(self._flush())
+        # Shielded: a caller that goes away (its socket closed) must not cancel a shared write.
+        return await asyncio.shield(done)
+
+    async def _flush(self) -> None:
+        """Write pending commits, a batch per transaction, until none are left."""
+        batch: list[tuple[Write, asyncio.Future[bool]]] = []
+        try:
+            while self._pending:
+                batch, self._pending = self._pending[:MAX_BATCH], self._pending[MAX_BATCH:]
+                results = await self._write_batch([write for write, _ in batch])
+                for (_, done), result in zip(batch, results, strict=True):
+                    if isinstance(result, Exception):
+                        done.set_exception(result)
+                    else:
+                        done.set_result(result)
+        except BaseException as exc:  # cancelled at shutdown: nobody may wait forever
+            for _, done in [*batch, *self._pending]:
+                if not done.done():
+                    done.set_exception(exc)
+            self._pending = []
+            raise
+        finally:
+            self._flusher = None
+
+    async def _write_batch(self, writes: list[Write]) -> list[bool | Exception]:
+        try:
+            return list(await asyncio.to_thread(self._write_in_thread, writes))
+        except Exception as exc:
+            if len(writes) == 1:
+                return [exc]
+        # One bad write must not fail the others: write them one transaction each.
+        results: list[bool | Exception] = []
+        for write in writes:
+            results.extend(await self._write_batch([write]))
+        return results
+
+    def _write_in_thread(self, writes: list[Write]) -> list[bool]:
+        with self._writer.connect() as connection:
+            stored = self._write_all(connection, writes)
+            connection.commit()
+        return stored
+
+    def _write_all(self, connection: Connection, writes: list[Write]) -> list[bool]:
+        """The statements of a transaction, on the async connection's sync face (``run_sync``).
+
+        Meetings are updated in id order, so two processes' transactions lock rows in the same
+        order and cannot deadlock.
+        """
+        stored = [False] * len(writes)
+        events: list[dict[str, Any]] = []
+        for index in sorted(range(len(writes)), key=lambda i: writes[i].state.meeting_id):
+            write = writes[index]
+            if self._apply(connection, write):
+                stored[index] = True
+                events += _event_rows(write)
+        if events:
+            connection.execute(self._insert_events, events)
+        return stored
+
+    def _apply(self, connection: Connection, write: Write) -> bool:
+        state = write.state
+        meeting_id = state.meeting_id
+        if write.cid is not None:
+            row = {"meeting_id": meeting_id, "actor": write.actor, "cid": write.cid}
+            claimed = connection.execute(self._claim_cid, {**row, "seq": state.seq, "at": utcnow()})
+            if claimed.first() is None:
+                return False  # applied before (another process, or a retry): the caller looks
+        where = {"m": meeting_id, "expected": write.expected_seq, "new": state.seq}
+        if write.snapshot_due:
+            snapshot = {"state": state.model_dump_json(), "stage": state.stage.value}
+            moved = connection.execute(self._move_and_snapshot, where | snapshot)
+        else:
+            moved = connection.execute(self._move, where)
+        if moved.rowcount != 1:
+            if write.cid is not None:
+                connection.execute(
+                    self._release_cid, {"m": meeting_id, "a": write.actor, "c": write.cid}
+                )
             return False
+        if "content_purged" in write.event_types:
+            _purge(connection, meeting_id, keep_from=write.deliveries[0].seq)
         return True
+
+    async def close(self) -> None:
+        """Wait for pending commits, then release the writer's connections."""
+        if self._flusher is not None:
+            await asyncio.shield(self._flusher)
+        self._writer.dispose()
+
+    # --- lookups --------------------------------------------------------------------------------
 
     async def command_seq(
         self, meeting_id: str, actor: str, cid: str, connection: AsyncConnection | None = None
@@ -169,14 +310,27 @@ class MeetingLog:
         async with self._engine.connect() as connection:
             return {meeting_id: seq for meeting_id, seq in await connection.execute(query)}
 
-    @staticmethod
-    async def _purge(connection: AsyncConnection, meeting_id: str, keep_from: int) -> None:
-        """No-trace: delete every stored event but the content-free ones that ended the meeting."""
-        await connection.execute(
-            delete(MeetingEvent).where(
-                col(MeetingEvent.meeting_id) == meeting_id, col(MeetingEvent.seq) < keep_from
-            )
+
+def _event_rows(write: Write) -> list[dict[str, Any]]:
+    return [
+        {
+            "meeting_id": write.state.meeting_id,
+            "seq": delivery.seq,
+            "type": kind,
+            "audience": delivery.audience,
+            "payload": delivery.payload,
+        }
+        for delivery, kind in zip(write.deliveries, write.event_types, strict=True)
+    ]
+
+
+def _purge(connection: Connection, meeting_id: str, keep_from: int) -> None:
+    """No-trace: delete every stored event but the content-free ones that ended the meeting."""
+    connection.execute(
+        delete(MeetingEvent).where(
+            col(MeetingEvent.meeting_id) == meeting_id, col(MeetingEvent.seq) < keep_from
         )
-        await connection.execute(
-            delete(ProcessedCommand).where(col(ProcessedCommand.meeting_id) == meeting_id)
-        )
+    )
+    connection.execute(
+        delete(ProcessedCommand).where(col(ProcessedCommand.meeting_id) == meeting_id)
+    )

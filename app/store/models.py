@@ -90,9 +90,10 @@ class Meeting(SQLModel, table=True):
     stage: str = Field(default="lobby", max_length=20)
     """Mirror of the state's current stage, for listings."""
     seq: int = 0
-    """The seq of the last stored event: the compare-and-set version of ``state``."""
+    """The seq of the last stored event: the meeting's compare-and-set version."""
     state: str = Field(sa_column=Column(Text, nullable=False))
-    """The MeetingState as JSON, as of ``seq``."""
+    """A snapshot of the MeetingState as JSON, as of its own ``seq`` (at most ``seq``): the
+    events after it are in the log. Stage and plan changes rewrite it at once."""
 
 
 class MeetingEvent(SQLModel, table=True):

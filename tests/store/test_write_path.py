@@ -12,12 +12,19 @@ from sqlalchemy import select
 from app.meetings import MeetingService
 from app.realtime.broker import InProcessBroker, Publication
 from app.settings import Settings
-from app.stages import ConsultationPlan, MeetingPlan, Participant, Stage, new_meeting
+from app.stages import (
+    ConsultationPlan,
+    MeetingPlan,
+    MeetingState,
+    Participant,
+    Stage,
+    new_meeting,
+)
 from app.stages import commands as c
 from app.stages.errors import StageMismatch
 from app.store import migrate
 from app.store.db import create_engine, session_factory
-from app.store.event_log import MeetingLog
+from app.store.event_log import SNAPSHOT_EVERY, MeetingLog
 from app.store.models import Group, Meeting, MeetingEvent, Organizer, ProcessedCommand
 from tests.databases import fresh_database
 
@@ -53,6 +60,7 @@ async def processes(settings: Settings) -> AsyncIterator[list[Process]]:
     made = [Process(settings), Process(settings)]
     yield made
     for process in made:
+        await process.log.close()
         await process.engine.dispose()
 
 
@@ -167,3 +175,65 @@ async def test_a_no_trace_meeting_leaves_no_case_content_in_the_database_when_it
     assert commands == []
     assert "Secret headline" not in state
     assert "secret note" not in state
+
+
+async def test_a_meeting_reloaded_between_snapshots_has_every_contribution(
+    processes: list[Process], meeting_id: str
+) -> None:
+    writer, reader = processes
+    await writer.start(meeting_id)
+    run = writer.service.execute
+    await run(meeting_id, "fac", None, c.AdvanceStage(expected_stage=Stage.LOBBY))
+    for n in range(SNAPSHOT_EVERY + 5):  # no stage change: only the seq moves on most writes
+        await run(meeting_id, "ana", f"note-{n}", c.AddPrivateNote(text=f"note {n}"))
+
+    async with writer.engine.connect() as connection:
+        row = (await connection.execute(select(Meeting.state, Meeting.seq))).one()  # type: ignore[call-overload]
+    snapshot = MeetingState.model_validate_json(row.state)
+    assert snapshot.seq < row.seq  # the stored snapshot lags: the load folds the tail
+    reloaded = await reader.service.load(meeting_id)
+    assert reloaded.seq == row.seq == SNAPSHOT_EVERY + 6
+    assert [note.text for note in reloaded.private_notes][-1] == f"note {SNAPSHOT_EVERY + 4}"
+    assert reloaded.model_dump() == (await writer.service.current(meeting_id)).model_dump()
+
+
+async def test_commands_to_many_meetings_at_once_all_land_in_order(
+    processes: list[Process], meeting_id: str
+) -> None:
+    process, other = processes
+    meetings = [meeting_id, *[await _another_meeting(process, meeting_id) for _ in range(19)]]
+    for mid in meetings:
+        await process.start(mid)
+    for stage in (Stage.LOBBY, Stage.PRESENTATION):  # to the clarification questions
+        advance = c.AdvanceStage(expected_stage=stage)
+        await asyncio.gather(*(process.service.execute(m, "fac", None, advance) for m in meetings))
+
+    outcomes = await asyncio.gather(
+        *(
+            process.service.execute(m, who, f"{who}-{n}", c.AskQuestion(text=f"{who} {n}?"))
+            for n in range(3)
+            for m in meetings
+            for who in ("ana", "ben")
+        )
+    )
+
+    assert not any(outcome.duplicate for outcome in outcomes)
+    for mid in meetings:
+        state = await other.service.load(mid)
+        assert sorted(q.text for q in state.consultations[0].questions) == sorted(
+            f"{who} {n}?" for n in range(3) for who in ("ana", "ben")
+        )
+        assert [d.seq for d in await process.log.deliveries_after(mid, 0)] == list(range(1, 9))
+
+
+async def _another_meeting(process: Process, like: str) -> str:
+    """A copy of meeting ``like`` (same group, same plan, in its lobby) under a new id."""
+    async with session_factory(process.engine)() as session:
+        original = await session.get(Meeting, like)
+        assert original is not None
+        meeting = Meeting(group_id=original.group_id, title="M", state="")
+        plan = MeetingState.model_validate_json(original.state).plan
+        meeting.state = new_meeting(meeting.id, plan).model_dump_json()
+        session.add(meeting)
+        await session.commit()
+        return meeting.id

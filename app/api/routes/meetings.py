@@ -227,7 +227,11 @@ async def create_display_link(
     responses={200: {"content": {"text/markdown": {}}}},
 )
 async def export_meeting(
-    meeting_id: str, request: Request, session: SessionDep, settings: SettingsDep
+    meeting_id: str,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    services: ServicesDep,
 ) -> PlainTextResponse:
     """The record as Markdown for the participant asking, with their own private notes only.
 
@@ -236,7 +240,7 @@ async def export_meeting(
     """
     token = request.cookies.get(SESSION_COOKIE)
     meeting, member_id = await resolve_participant(session, settings, token, meeting_id)
-    state = MeetingState.model_validate_json(meeting.state)
+    state = await services.meetings.load(meeting.id)  # the snapshot and the events after it
     if state.plan.no_trace:
         clients = {c.client for c in state.plan.consultations}
         if member_id not in clients:
