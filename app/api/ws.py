@@ -19,7 +19,7 @@ from starlette.websockets import WebSocketDisconnect
 
 from app.api.auth import SESSION_COOKIE, resolve_participant
 from app.errors import AppError, NotAuthenticated, NotFound, PermissionDenied
-from app.realtime.hub import CLOSE_OVERFLOW, CloseAfter, Connection, Greet, TooManyConnections
+from app.realtime.hub import CloseAfter, Connection, Greet, TooManyConnections
 from app.realtime.ratelimit import TokenBucket
 from app.realtime.wire import (
     Ack,
@@ -89,16 +89,23 @@ async def meeting_socket(
         await websocket.send_text(error.model_dump_json())
         await websocket.close(CLOSE_POLICY, "too many connections")
         return
-    conn.writer = asyncio.create_task(services.hub.write(conn))
+    reader = conn.reader = asyncio.current_task()
+    assert reader is not None
     try:
         await _read(services, conn)
     except WebSocketDisconnect:
         pass
+    except asyncio.CancelledError:
+        if not conn.gone.is_set():
+            raise  # the server is stopping
+        reader.uncancel()  # the hub closed this socket (overflow): a normal end
     finally:
         await services.hub.leave(conn)
-        conn.writer.cancel()
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await conn.writer
+        writer = conn.writer
+        if writer is not None:
+            writer.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await writer
 
 
 async def _authenticate(
@@ -167,15 +174,8 @@ async def _read(services: Services, conn: Connection) -> None:
 
 
 async def _receive(conn: Connection) -> Message:
-    """The next frame, or WebSocketDisconnect once the hub gave up on this socket (overflow)."""
-    receive = asyncio.ensure_future(conn.websocket.receive())
-    gone = asyncio.ensure_future(conn.gone.wait())
-    done, _ = await asyncio.wait({receive, gone}, return_when=asyncio.FIRST_COMPLETED)
-    if receive in done:
-        gone.cancel()
-        return receive.result()
-    receive.cancel()
-    raise WebSocketDisconnect(CLOSE_OVERFLOW)
+    """The next frame. Once the hub gave up on this socket (overflow) it cancels this wait."""
+    return await conn.websocket.receive()
 
 
 def _cid_of(text: str | None) -> str | None:

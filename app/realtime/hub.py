@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import logging
-from collections import Counter
+from collections import Counter, deque
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
+from typing import Any
 
-from starlette.websockets import WebSocket, WebSocketState
+from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
+from app import gc_policy
 from app.meetings import MeetingService
 from app.realtime.broker import Broker, Delivery, Publication
 from app.realtime.wire import Hello, Presence, PresenceEntry, You
@@ -25,7 +27,7 @@ from app.store.event_log import MeetingLog
 log = logging.getLogger(__name__)
 
 CLOSE_OVERFLOW = 1013  # "try again later": the client reconnects and resumes with since
-FREEZE_AFTER_JOINS = 200
+CLOSE_SERVER_ERROR = 1011
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,40 +61,55 @@ class Connection:
     name: str
     meeting_info: dict[str, object]
     websocket: WebSocket
-    queue: asyncio.Queue[Item]
+    drain: Callable[[Connection], Coroutine[Any, Any, None]]
+    """Sends what is queued, in order, then returns (``Hub.write``)."""
+    limit: int
+    """The most items queued before the socket is closed as too far behind."""
+    queue: deque[Item] = field(default_factory=deque)
     sent: int | None = None
     """The last seq sent; None until ``hello`` went out (events before it are in the snapshot)."""
     display: bool = False
     """A room display (projector): read-only, sees what every participant sees."""
     writer: asyncio.Task[None] | None = None
+    """The task draining the queue while it has items; None while there is nothing to send."""
+    reader: asyncio.Task[Any] | None = None
     closing: asyncio.Task[None] | None = None
     overflowed: bool = False
     gone: asyncio.Event = field(default_factory=asyncio.Event)
     """Set once the server closed this socket, or gave up trying: its reader stops then."""
 
     def push(self, item: Item) -> None:
+        # No task waits on an idle socket: one starts when there is something to send and ends
+        # when the queue is empty. Thousands of idle sockets then cost no pending futures for
+        # the garbage collector to walk, and no memory for them.
         if self.overflowed:
             return
-        try:
-            self.queue.put_nowait(item)
-        except asyncio.QueueFull:
+        if len(self.queue) >= self.limit:
             self._overflow()
+            return
+        self.queue.append(item)
+        if self.writer is None:
+            self.writer = asyncio.get_running_loop().create_task(self.drain(self))
 
     def _overflow(self) -> None:
         # The writer may be stuck in a send to a client that stopped reading: stop it and
         # close the socket from here; the client reconnects and resumes with since.
         self.overflowed = True
+        self.queue.clear()
         if self.writer is not None:
             self.writer.cancel()
         self.closing = asyncio.get_running_loop().create_task(
-            self.close(CLOSE_OVERFLOW, "too far behind; resume with since")
+            self.close(CLOSE_OVERFLOW, "too far behind; resume with since", stop_reader=True)
         )
 
-    async def close(self, code: int, reason: str) -> None:
-        # A client that stopped reading may never let the close frame out: give up after 5 s.
+    async def close(self, code: int, reason: str, *, stop_reader: bool = False) -> None:
+        # A client that stopped reading may never let the close frame out: give up after 5 s,
+        # and then stop the reader too, which would otherwise wait for that client forever.
         with contextlib.suppress(Exception):
             await asyncio.wait_for(self.websocket.close(code, reason), timeout=5)
         self.gone.set()
+        if stop_reader and self.reader is not None:
+            self.reader.cancel()
 
 
 @dataclass(eq=False)
@@ -120,7 +137,6 @@ class Hub:
         self._log = log
         self._broker = broker
         self._rooms: dict[str, Room] = {}
-        self._joins_since_freeze = 0
 
     def connection(
         self,
@@ -132,9 +148,15 @@ class Hub:
         *,
         display: bool = False,
     ) -> Connection:
-        queue: asyncio.Queue[Item] = asyncio.Queue(self._settings.socket_queue_size)
         return Connection(
-            meeting_id, member_id, name, meeting_info, websocket, queue, display=display
+            meeting_id,
+            member_id,
+            name,
+            meeting_info,
+            websocket,
+            drain=self.write,
+            limit=self._settings.socket_queue_size,
+            display=display,
         )
 
     # --- membership -----------------------------------------------------------------------------
@@ -148,17 +170,8 @@ class Hub:
         if mine >= self._settings.sockets_per_member:
             raise TooManyConnections(f"you already have {mine} connections to this meeting")
         room.connections.add(conn)
-        self._after_join()
         conn.push(Greet(since))
         self._announce_presence(room)
-
-    def _after_join(self) -> None:
-        # Sockets live for hours: after a burst of joins, move what they allocated out of the
-        # cyclic collector's reach, so full collections stay short (DESIGN §5: GC sets the tail).
-        self._joins_since_freeze += 1
-        if self._joins_since_freeze >= FREEZE_AFTER_JOINS:
-            self._joins_since_freeze = 0
-            gc.freeze()
 
     async def leave(self, conn: Connection) -> None:
         room = self._rooms.get(conn.meeting_id)
@@ -170,6 +183,8 @@ class Hub:
         else:
             del self._rooms[conn.meeting_id]
             await self._broker.unsubscribe(conn.meeting_id)
+            if not self._rooms:
+                gc_policy.collect_when_idle()  # nobody to keep waiting
 
     def _announce_presence(self, room: Room) -> None:
         text = Presence(online=room.presence()).model_dump_json()
@@ -202,29 +217,46 @@ class Hub:
     # --- one socket's writer --------------------------------------------------------------------
 
     async def write(self, conn: Connection) -> None:
-        """Send queued items in order until the socket closes or overflows."""
+        """Send queued items in order until the queue is empty, the socket closes or overflows."""
         ws = conn.websocket
-        while True:
-            item = await conn.queue.get()
-            if isinstance(item, Greet):
-                await self._greet(conn, item.since)
-                continue
-            if isinstance(item, CatchUp):
-                await self._catch_up(conn, None)
-                continue
-            if isinstance(item, CloseAfter):
-                await conn.close(item.code, item.reason)
-                return
-            seq, text = item
-            if seq == 0:
+        try:
+            while conn.queue:
+                item = conn.queue.popleft()
+                if isinstance(item, Greet):
+                    await self._greet(conn, item.since)
+                    continue
+                if isinstance(item, CatchUp):
+                    await self._catch_up(conn, None)
+                    continue
+                if isinstance(item, CloseAfter):
+                    conn.overflowed = True  # nothing more goes out on this socket
+                    conn.queue.clear()
+                    await conn.close(item.code, item.reason)
+                    return
+                seq, text = item
+                if seq == 0:
+                    await ws.send_text(text)
+                    continue
+                if conn.sent is None or seq <= conn.sent:
+                    continue  # already in the snapshot or the replay
+                if seq > conn.sent + 1:  # a publication was missed: read the gap from the log
+                    await self._catch_up(conn, seq - 1)
                 await ws.send_text(text)
-                continue
-            if conn.sent is None or seq <= conn.sent:
-                continue  # already in the snapshot or the replay
-            if seq > conn.sent + 1:  # a publication was missed: read the gap from the log
-                await self._catch_up(conn, seq - 1)
-            await ws.send_text(text)
-            conn.sent = seq
+                conn.sent = seq
+        except WebSocketDisconnect:
+            conn.queue.clear()  # the client left: its reader sees the disconnect and leaves
+        except Exception:
+            conn.queue.clear()
+            if WebSocketState.DISCONNECTED in (ws.client_state, ws.application_state):
+                return  # closed while this was being sent: nothing went wrong here
+            # Not the client's doing: close, so that it reconnects and resumes with since.
+            log.exception("could not send to %s in meeting %s", conn.member_id, conn.meeting_id)
+            conn.overflowed = True
+            conn.closing = asyncio.get_running_loop().create_task(
+                conn.close(CLOSE_SERVER_ERROR, "server error; resume with since", stop_reader=True)
+            )
+        finally:
+            conn.writer = None
 
     async def _catch_up(self, conn: Connection, upto: int | None) -> None:
         if conn.sent is None:
