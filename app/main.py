@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -11,6 +10,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from app import gc_policy
 from app.api import errors as api_errors
 from app.api import ws
 from app.api.routes import ROUTERS
@@ -46,9 +46,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         watcher = None
         if settings.redis_url:  # pub/sub may drop messages: converge within a second anyway
             watcher = asyncio.create_task(hub.watch_for_gaps(interval=1.0))
-        # Long-lived objects made at start-up need no cyclic GC scans (see DESIGN §5).
-        gc.collect()
-        gc.freeze()
+        gc_policy.install()  # GC pauses, not CPU, set the tail at thousands of sockets
         try:
             yield
         finally:
@@ -58,6 +56,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await broker.close()
             await log.close()
             await engine.dispose()
+            gc_policy.uninstall()
 
     app = FastAPI(
         title="Codev",

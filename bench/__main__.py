@@ -294,6 +294,7 @@ def _gc_summary(workdir: Path) -> dict[str, Any] | None:
                 "total_ms": round(sum(ms), 1),
                 "p99_ms": round(percentile(ms, 99) or 0, 2),
                 "max_ms": round(max(ms), 2),
+                "garbage_found": sum(int(p[2]) for p in pauses if p[0] == gen and len(p) > 2),
             }
     return by_gen
 
