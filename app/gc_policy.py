@@ -9,7 +9,8 @@ which set the fan-out p99 (DESIGN §5).
 The policy: collect the young generations as usual, but freeze whatever survives a middle
 (generation 1) collection. Frozen objects are still freed by reference counting the moment
 nothing points to them; only garbage *cycles* among them wait, until the process holds no
-socket (``collect_when_idle``), when a full collection bothers nobody.
+socket (``collect_when_idle``), when a full collection bothers nobody, or until so many piled
+up that one long pause is better than more memory.
 """
 
 from __future__ import annotations
@@ -24,9 +25,15 @@ the objects that live a few milliseconds (a command in flight) are promoted."""
 IDLE_COLLECT_GROWTH = 100_000
 """Frozen objects added since the last full collection that make an idle one worthwhile."""
 
+BUSY_COLLECT_GROWTH = 2_000_000
+"""Frozen objects added since the last full collection after which the collector gets them
+back even though sockets are open: one long pause, rather than memory that only grows."""
+
 _installed = False
 _defaults = gc.get_threshold()
 _frozen_after_full = 0
+_unfrozen = False
+"""True between giving frozen objects back (busy) and the full collection that walks them."""
 
 
 def install() -> None:
@@ -68,5 +75,17 @@ def _full_collection() -> None:
 
 
 def _freeze_survivors(phase: str, info: dict[str, Any]) -> None:
-    if phase == "stop" and info["generation"] == 1:
+    global _frozen_after_full, _unfrozen
+    if phase != "stop":
+        return
+    if info["generation"] == 2:
         gc.freeze()
+        if _unfrozen:  # this one walked everything
+            _unfrozen = False
+            _frozen_after_full = gc.get_freeze_count()
+    elif info["generation"] == 1:
+        if gc.get_freeze_count() > _frozen_after_full + BUSY_COLLECT_GROWTH:
+            gc.unfreeze()  # the next full collection sees everything, once
+            _unfrozen = True
+        else:
+            gc.freeze()

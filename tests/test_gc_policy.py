@@ -56,3 +56,18 @@ def test_an_idle_full_collection_frees_cycles_that_were_frozen(policy: None) -> 
         assert sum(collected) >= gc_policy.IDLE_COLLECT_GROWTH
     finally:
         gc.callbacks.pop()
+
+
+def test_a_busy_process_gives_frozen_objects_back_to_the_collector_once_they_pile_up(
+    policy: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(gc_policy, "BUSY_COLLECT_GROWTH", 1_000)
+    survivors = [[n] for n in range(2_000)]
+    gc.collect(1)  # frozen: under the limit when the collection began
+    assert gc.get_freeze_count() >= len(survivors)
+
+    gc.collect(1)  # past the limit: unfrozen, for the next full collection to walk
+
+    assert gc.get_freeze_count() == 0
+    gc.collect()
+    assert gc.get_freeze_count() >= len(survivors)  # and frozen again after it
