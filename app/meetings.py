@@ -59,12 +59,6 @@ def to_delivery(event: Event) -> Delivery:
     )
 
 
-def _retrieve(task: asyncio.Task[Outcome]) -> None:
-    """Mark a shielded write's refusal as seen when its caller no longer waits for it."""
-    if not task.cancelled():
-        task.exception()
-
-
 def _utcnow() -> datetime:
     return datetime.now(UTC)
 
@@ -115,19 +109,6 @@ class MeetingService:
         )
 
     async def _write(
-        self,
-        meeting_id: str,
-        actor: str,
-        cid: str | None,
-        decide_on: Callable[[MeetingState], list[Event]],
-    ) -> Outcome:
-        # Shielded: once started, a write is stored, cached and published in full even if its
-        # sender goes away meanwhile; else its events could be stored and never published.
-        task = asyncio.ensure_future(self._locked_write(meeting_id, actor, cid, decide_on))
-        task.add_done_callback(_retrieve)
-        return await asyncio.shield(task)
-
-    async def _locked_write(
         self,
         meeting_id: str,
         actor: str,

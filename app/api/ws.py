@@ -175,7 +175,11 @@ async def _read(services: Services, conn: Connection) -> None:
 
 async def _receive(conn: Connection) -> Message:
     """The next frame. Once the hub gave up on this socket (overflow) it cancels this wait."""
-    return await conn.websocket.receive()
+    conn.receiving = True
+    try:
+        return await conn.websocket.receive()
+    finally:
+        conn.receiving = False
 
 
 def _cid_of(text: str | None) -> str | None:

@@ -39,7 +39,10 @@ class Greet:
 
 @dataclass(frozen=True, slots=True)
 class CatchUp:
-    """Ask the writer to send whatever the log holds beyond what this socket has (after a gap)."""
+    """Ask the writer to send what the log holds up to ``upto`` beyond what this socket has
+    (a publication was lost)."""
+
+    upto: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +76,8 @@ class Connection:
     writer: asyncio.Task[None] | None = None
     """The task draining the queue while it has items; None while there is nothing to send."""
     reader: asyncio.Task[Any] | None = None
+    receiving: bool = False
+    """True while the reader waits for the client's next frame."""
     closing: asyncio.Task[None] | None = None
     overflowed: bool = False
     gone: asyncio.Event = field(default_factory=asyncio.Event)
@@ -108,8 +113,8 @@ class Connection:
         with contextlib.suppress(Exception):
             await asyncio.wait_for(self.websocket.close(code, reason), timeout=5)
         self.gone.set()
-        if stop_reader and self.reader is not None:
-            self.reader.cancel()
+        if stop_reader and self.reader is not None and self.receiving:
+            self.reader.cancel()  # only while it waits for a frame: never mid-command
 
 
 @dataclass(eq=False)
@@ -118,6 +123,17 @@ class Room:
     connections: set[Connection] = field(default_factory=set)
     last_seq: int = 0
     """The highest seq this process has seen for the meeting (published, or read at a greet)."""
+    filling: asyncio.Lock = field(default_factory=asyncio.Lock)
+    """Held while reading a gap from the log: the room's other sockets then reuse that read."""
+    filled: tuple[Delivery, ...] = ()
+    """The last gap read from the log (consecutive seqs), for the room's other sockets."""
+
+    def from_filled(self, after: int, upto: int) -> list[Delivery] | None:
+        """The deliveries ``after < seq <= upto`` if the last read holds them all."""
+        if not self.filled or self.filled[0].seq > after + 1 or self.filled[-1].seq < upto:
+            return None
+        first = self.filled[0].seq
+        return list(self.filled[after + 1 - first : upto + 1 - first])
 
     def presence(self) -> list[PresenceEntry]:
         counts = Counter(c.member_id for c in self.connections if not c.display)
@@ -226,7 +242,7 @@ class Hub:
                     await self._greet(conn, item.since)
                     continue
                 if isinstance(item, CatchUp):
-                    await self._catch_up(conn, None)
+                    await self._catch_up(conn, item.upto)
                     continue
                 if isinstance(item, CloseAfter):
                     conn.overflowed = True  # nothing more goes out on this socket
@@ -258,33 +274,63 @@ class Hub:
         finally:
             conn.writer = None
 
-    async def _catch_up(self, conn: Connection, upto: int | None) -> None:
-        if conn.sent is None:
-            return  # hello is still to come, with everything
-        for missed in await self._log.deliveries_after(conn.meeting_id, conn.sent, upto):
+    async def _catch_up(self, conn: Connection, upto: int) -> None:
+        if conn.sent is None or upto <= conn.sent:
+            return  # hello is still to come, with everything; or nothing is missing
+        for missed in await self._missed(conn.meeting_id, conn.sent, upto):
             await conn.websocket.send_text(missed.for_member(conn.member_id))
             conn.sent = missed.seq
 
+    async def _missed(self, meeting_id: str, after: int, upto: int) -> list[Delivery]:
+        """The events ``after < seq <= upto`` from the log, read once for all the room's sockets
+        that missed them (one query per room, not per socket, when a publication is lost)."""
+        room = self._rooms.get(meeting_id)
+        if room is None:
+            return await self._log.deliveries_after(meeting_id, after, upto)
+        async with room.filling:
+            missed = room.from_filled(after, upto)
+            if missed is None:
+                missed = await self._log.deliveries_after(meeting_id, after, upto)
+                room.filled = tuple(missed)
+            return missed
+
     async def watch_for_gaps(self, interval: float) -> None:
         """Safety net for a lossy broker: compare each open meeting's stored seq with what this
-        process has seen, and let its sockets catch up from the log when a publication was lost."""
+        process has seen, and let its sockets catch up from the log when a publication was lost.
+
+        An event stored at one check and still not seen at the next is lost; one merely on its
+        way through the broker is not, so a busy broker does not turn into a flood of reads."""
+        suspects: dict[str, int] = {}
         while True:
             await asyncio.sleep(interval)
             if not self._rooms:
+                suspects.clear()
                 continue
             stored = await self._log.current_seqs(list(self._rooms))
             for meeting_id, seq in stored.items():
                 room = self._rooms.get(meeting_id)
-                if room is not None and seq > room.last_seq:
-                    room.last_seq = seq
-                    for conn in room.connections:
-                        conn.push(CatchUp())
+                if room is None or seq <= room.last_seq:
+                    suspects.pop(meeting_id, None)
+                    continue
+                lost = suspects.get(meeting_id, 0)
+                suspects[meeting_id] = seq
+                if lost > room.last_seq:
+                    self._catch_up_room(room, lost)
 
     async def catch_up_all(self) -> None:
         """After the broker lost its link: every socket reads what it missed from the log."""
-        for room in self._rooms.values():
-            for conn in room.connections:
-                conn.push(CatchUp())
+        if not self._rooms:
+            return
+        for meeting_id, seq in (await self._log.current_seqs(list(self._rooms))).items():
+            room = self._rooms.get(meeting_id)
+            if room is not None:
+                self._catch_up_room(room, seq)
+
+    @staticmethod
+    def _catch_up_room(room: Room, upto: int) -> None:
+        room.last_seq = max(room.last_seq, upto)
+        for conn in room.connections:
+            conn.push(CatchUp(upto))
 
     async def _greet(self, conn: Connection, since: int | None) -> None:
         room = self._rooms.get(conn.meeting_id)
