@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from app.errors import AppError, NotFound
 from app.realtime.broker import Broker, Delivery, Publication
 from app.stages import (
+    EVENT_ADAPTER,
     Command,
     CommandRefused,
     Event,
@@ -171,6 +172,22 @@ class MeetingService:
         # Published under the meeting's lock, so this process publishes a meeting in seq order.
         await self._broker.publish(Publication(state.meeting_id, deliveries))
         return Outcome(new.seq)
+
+    def observe(self, publication: Publication) -> None:
+        """Fold another process's events into the cached state, so that this process's next
+        write to the meeting is decided on current state and wins its compare-and-set, instead
+        of losing it and taking the slow path (a row lock and a reload)."""
+        known = self._states.get(publication.meeting_id)
+        if known is None or not publication.deliveries:
+            return
+        first = publication.deliveries[0].seq
+        if first <= known.seq:
+            return  # this process's own write, or old news
+        if first > known.seq + 1:
+            self._states.pop(publication.meeting_id, None)  # missed some: reload when needed
+            return
+        events = [EVENT_ADAPTER.validate_json(d.payload) for d in publication.deliveries]
+        self._remember(fold(known, events))
 
     def forget(self, meeting_id: str) -> None:
         self._states.pop(meeting_id, None)

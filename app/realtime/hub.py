@@ -15,6 +15,7 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from app import gc_policy
@@ -215,6 +216,7 @@ class Hub:
 
     def on_publication(self, publication: Publication) -> None:
         """Called by the broker for each commit: queue the same text on every socket."""
+        self._meetings.observe(publication)
         room = self._rooms.get(publication.meeting_id)
         if room is None:
             return
@@ -255,8 +257,8 @@ class Hub:
                     continue
                 if conn.sent is None or seq <= conn.sent:
                     continue  # already in the snapshot or the replay
-                if seq > conn.sent + 1:  # a publication was missed: read the gap from the log
-                    await self._catch_up(conn, seq - 1)
+                if seq > conn.sent + 1 and not await self._catch_up(conn, seq - 1):
+                    continue  # the gap stays open: the next event or gap check tries again
                 await ws.send_text(text)
                 conn.sent = seq
         except WebSocketDisconnect:
@@ -274,12 +276,20 @@ class Hub:
         finally:
             conn.writer = None
 
-    async def _catch_up(self, conn: Connection, upto: int) -> None:
+    async def _catch_up(self, conn: Connection, upto: int) -> bool:
+        """Send the stored events up to ``upto`` this socket lacks; False if the log could not
+        be read (an overloaded or unreachable database): the socket stays, the gap stays open."""
         if conn.sent is None or upto <= conn.sent:
-            return  # hello is still to come, with everything; or nothing is missing
-        for missed in await self._missed(conn.meeting_id, conn.sent, upto):
-            await conn.websocket.send_text(missed.for_member(conn.member_id))
-            conn.sent = missed.seq
+            return True  # hello is still to come, with everything; or nothing is missing
+        try:
+            missed = await self._missed(conn.meeting_id, conn.sent, upto)
+        except (SQLAlchemyError, OSError) as exc:
+            log.warning("could not read meeting %s's log to fill a gap: %s", conn.meeting_id, exc)
+            return False
+        for delivery in missed:
+            await conn.websocket.send_text(delivery.for_member(conn.member_id))
+            conn.sent = delivery.seq
+        return True  # even if short (purged history): the client sees the gap and resyncs
 
     async def _missed(self, meeting_id: str, after: int, upto: int) -> list[Delivery]:
         """The events ``after < seq <= upto`` from the log, read once for all the room's sockets

@@ -237,3 +237,28 @@ async def _another_meeting(process: Process, like: str) -> str:
         session.add(meeting)
         await session.commit()
         return meeting.id
+
+
+async def test_a_process_that_heard_the_others_events_writes_next_without_a_reload(
+    processes: list[Process], meeting_id: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    one, two = processes
+    for process in (one, two):
+        await process.start(meeting_id)
+        await process.service.load(meeting_id)  # both caches warm at seq 0
+    await one.service.execute(meeting_id, "fac", None, c.AdvanceStage(expected_stage=Stage.LOBBY))
+    for publication in one.published:  # what the broker carries to the other process
+        two.service.observe(publication)
+    reloads: list[str] = []
+    locked = two.log.locked
+    monkeypatch.setattr(two.log, "locked", lambda m: reloads.append(m) or locked(m))
+
+    outcome = await two.service.execute(
+        meeting_id, "cli", "case", c.SetCase(headline="Leading former peers", topic_type="problem")
+    )
+
+    assert outcome.seq == 2
+    assert reloads == []  # decided on current state: no lost compare-and-set, no row lock
+    stored = await one.log.load(meeting_id)
+    assert stored is not None
+    assert stored.consultations[0].case is not None
