@@ -134,7 +134,13 @@ class MeetingLog:
             return state
         tail = await connection.execute(
             select(col(MeetingEvent.payload))
-            .where(col(MeetingEvent.meeting_id) == meeting_id, col(MeetingEvent.seq) > state.seq)
+            .where(
+                col(MeetingEvent.meeting_id) == meeting_id,
+                col(MeetingEvent.seq) > state.seq,
+                # Bounded: on PostgreSQL (read committed) this statement also sees commits
+                # made after the row was read.
+                col(MeetingEvent.seq) <= seq,
+            )
             .order_by(col(MeetingEvent.seq))
         )
         events = [EVENT_ADAPTER.validate_json(payload) for payload in tail.scalars()]

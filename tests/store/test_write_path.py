@@ -262,3 +262,33 @@ async def test_a_process_that_heard_the_others_events_writes_next_without_a_relo
     stored = await one.log.load(meeting_id)
     assert stored is not None
     assert stored.consultations[0].case is not None
+
+
+async def test_a_meeting_loaded_while_another_process_writes_is_whole_and_current(
+    processes: list[Process], meeting_id: str
+) -> None:
+    writer, reader = processes
+    await writer.start(meeting_id)
+    start = c.AdvanceStage(expected_stage=Stage.LOBBY)
+    await writer.service.execute(meeting_id, "fac", None, start)
+    writing = True
+
+    async def write() -> None:
+        nonlocal writing
+        for n in range(3 * SNAPSHOT_EVERY):
+            await writer.service.execute(meeting_id, "ana", f"n{n}", c.AddPrivateNote(text=f"{n}"))
+        writing = False
+
+    async def read() -> list[int]:
+        seen = []
+        while writing:
+            state = await reader.log.load(meeting_id)  # between snapshots: snapshot + tail
+            assert state is not None
+            assert len(state.private_notes) == state.seq - 1
+            seen.append(state.seq)
+        return seen
+
+    _, seen = await asyncio.gather(write(), read())
+
+    assert seen == sorted(seen)
+    assert len(set(seen)) > 1
