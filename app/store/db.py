@@ -22,7 +22,7 @@ def create_engine(settings: Settings) -> AsyncEngine:
     return create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
 
 
-def writer_engine(engine: AsyncEngine) -> Engine:
+def writer_engine(engine: AsyncEngine, connections: int) -> Engine:
     """A synchronous twin of ``engine`` for the group-commit writer, which writes a whole batch
     in a worker thread: one thread hop per transaction instead of one per statement."""
     url = engine.url
@@ -30,7 +30,7 @@ def writer_engine(engine: AsyncEngine) -> Engine:
         twin = sa_create_engine(url.set(drivername="sqlite"), connect_args={"timeout": 30})
         event.listen(twin, "connect", _sqlite_pragmas)
         return twin
-    return sa_create_engine(url, pool_size=1, max_overflow=1, pool_pre_ping=True)
+    return sa_create_engine(url, pool_size=connections, max_overflow=0, pool_pre_ping=True)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -39,6 +39,10 @@ SNAPSHOT_EVERY = 32
 MAX_BATCH = 256
 """Commits written in one transaction at most."""
 
+WRITERS = {"sqlite": 1, "postgresql": 4}
+"""Transactions in flight at once: SQLite has one writer; on PostgreSQL a batch spends most of
+its time waiting for round trips, so a few run side by side (meetings locked in id order)."""
+
 SNAPSHOT_EVENTS = frozenset({"stage_changed", "plan_changed", "client_chosen", "content_purged"})
 """Events after which the snapshot is rewritten at once: listings and the follow-up opener read
 the stored stage and plan, and a no-trace purge must not leave content in the snapshot."""
@@ -97,9 +101,10 @@ class MeetingLog:
             seq=bindparam("new"), state=bindparam("state"), stage=bindparam("stage")
         )
         self._insert_events = insert(MeetingEvent)
-        self._writer = writer_engine(engine)
+        self._writer = writer_engine(engine, WRITERS.get(engine.dialect.name, 1))
         self._pending: list[tuple[Write, asyncio.Future[bool]]] = []
-        self._flusher: asyncio.Task[None] | None = None
+        self._writers = WRITERS.get(engine.dialect.name, 1)
+        self._flushers: set[asyncio.Task[None]] = set()
 
     # --- reading --------------------------------------------------------------------------------
 
@@ -172,8 +177,10 @@ class MeetingLog:
             return stored[0]
         done: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
         self._pending.append((write, done))
-        if self._flusher is None:
-            self._flusher = asyncio.create_task(self._flush())
+        if len(self._flushers) < self._writers:
+            flusher = asyncio.create_task(self._flush())
+            self._flushers.add(flusher)
+            flusher.add_done_callback(self._flushers.discard)
         # Shielded: a caller that goes away (its socket closed) must not cancel a shared write.
         return await asyncio.shield(done)
 
@@ -195,8 +202,6 @@ class MeetingLog:
                     done.set_exception(exc)
             self._pending = []
             raise
-        finally:
-            self._flusher = None
 
     async def _write_batch(self, writes: list[Write]) -> list[bool | Exception]:
         try:
@@ -259,8 +264,8 @@ class MeetingLog:
 
     async def close(self) -> None:
         """Wait for pending commits, then release the writer's connections."""
-        if self._flusher is not None:
-            await asyncio.shield(self._flusher)
+        if self._flushers:
+            await asyncio.shield(asyncio.gather(*self._flushers, return_exceptions=True))
         self._writer.dispose()
 
     # --- lookups --------------------------------------------------------------------------------
