@@ -329,6 +329,7 @@ def drive(
         spy("join")
         ctx = mp.get_context("fork")
         results: Any = ctx.Queue()
+        _EARLY.clear()  # a fresh queue: nothing early from an earlier run
         go_steady, go_capacity, go_close = ctx.Event(), ctx.Event(), ctx.Event()
         specs = [
             {
@@ -440,7 +441,10 @@ def drive(
 def _await(
     results: Any, tag: str, count: int, timeout: float, servers: list[Server] | None = None
 ) -> list[tuple[str, int, Any]]:
-    got: list[tuple[str, int, Any]] = []
+    # A fast worker may report the next phase before a slow one reports this one (with
+    # --capacity 0 "capacity" follows "steady" at once): keep those for the next call.
+    got = [item for item in _EARLY if item[0] == tag]
+    _EARLY[:] = [item for item in _EARLY if item[0] != tag]
     deadline = time.monotonic() + timeout
     while len(got) < count:
         left = deadline - time.monotonic()
@@ -456,7 +460,13 @@ def _await(
             got.append(item)
         elif item[0] == "report":
             raise RuntimeError(f"a load process stopped early:\n{item[2].get('crash')}")
+        else:
+            _EARLY.append(item)
     return got
+
+
+_EARLY: list[tuple[str, int, Any]] = []
+"""Reports that arrived while ``_await`` waited for another phase."""
 
 
 def _merge(reports: list[dict[str, Any]]) -> dict[str, Any]:
