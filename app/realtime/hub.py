@@ -80,7 +80,8 @@ class Connection:
     receiving: bool = False
     """True while the reader waits for the client's next frame."""
     closing: asyncio.Task[None] | None = None
-    overflowed: bool = False
+    stopped: bool = False
+    """True once the server gave up on this socket: nothing more is queued or sent."""
     gone: asyncio.Event = field(default_factory=asyncio.Event)
     """Set once the server closed this socket, or gave up trying: its reader stops then."""
 
@@ -88,24 +89,25 @@ class Connection:
         # No task waits on an idle socket: one starts when there is something to send and ends
         # when the queue is empty. Thousands of idle sockets then cost no pending futures for
         # the garbage collector to walk, and no memory for them.
-        if self.overflowed:
+        if self.stopped:
             return
         if len(self.queue) >= self.limit:
-            self._overflow()
+            # The writer may be stuck in a send to a client that stopped reading.
+            self.stop(CLOSE_OVERFLOW, "too far behind; resume with since")
             return
         self.queue.append(item)
         if self.writer is None:
             self.writer = asyncio.get_running_loop().create_task(self.drain(self))
 
-    def _overflow(self) -> None:
-        # The writer may be stuck in a send to a client that stopped reading: stop it and
-        # close the socket from here; the client reconnects and resumes with since.
-        self.overflowed = True
+    def stop(self, code: int, reason: str) -> None:
+        """Send nothing more and close the socket (in the background); the client reconnects
+        and resumes with since."""
+        self.stopped = True
         self.queue.clear()
-        if self.writer is not None:
+        if self.writer is not None and self.writer is not asyncio.current_task():
             self.writer.cancel()
         self.closing = asyncio.get_running_loop().create_task(
-            self.close(CLOSE_OVERFLOW, "too far behind; resume with since", stop_reader=True)
+            self.close(code, reason, stop_reader=True)
         )
 
     async def close(self, code: int, reason: str, *, stop_reader: bool = False) -> None:
@@ -247,7 +249,7 @@ class Hub:
                     await self._catch_up(conn, item.upto)
                     continue
                 if isinstance(item, CloseAfter):
-                    conn.overflowed = True  # nothing more goes out on this socket
+                    conn.stopped = True  # nothing more goes out on this socket
                     conn.queue.clear()
                     await conn.close(item.code, item.reason)
                     return
@@ -269,10 +271,7 @@ class Hub:
                 return  # closed while this was being sent: nothing went wrong here
             # Not the client's doing: close, so that it reconnects and resumes with since.
             log.exception("could not send to %s in meeting %s", conn.member_id, conn.meeting_id)
-            conn.overflowed = True
-            conn.closing = asyncio.get_running_loop().create_task(
-                conn.close(CLOSE_SERVER_ERROR, "server error; resume with since", stop_reader=True)
-            )
+            conn.stop(CLOSE_SERVER_ERROR, "server error; resume with since")
         finally:
             conn.writer = None
 
@@ -349,7 +348,7 @@ class Hub:
         replay: list[Delivery] | None = None
         behind = state.seq - since if since is not None else None
         if behind is not None and 0 <= behind <= self._settings.resume_window:
-            replay = await self._log.deliveries_after(conn.meeting_id, since or 0, state.seq)
+            replay = await self._missed(conn.meeting_id, since or 0, state.seq)
             if len(replay) != behind:  # purged history (no-trace): only a snapshot is whole
                 replay = None
         role = "display" if conn.display else state.role_of(conn.member_id)

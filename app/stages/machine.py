@@ -11,7 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol, TypeVar, assert_never
+from typing import Any, Protocol, TypeVar, assert_never
+
+from pydantic import BaseModel
 
 from . import commands as c
 from . import events as e
@@ -52,31 +54,20 @@ def _unshare(state: MeetingState) -> MeetingState:
     """A copy that ``evolve`` may change without touching ``state``: new containers, shared
     records. Records, plans and timers are frozen, so sharing them is safe, and a copy costs
     a few lists instead of a deep copy of every question and contribution ever written."""
-    return state.model_copy(
-        update={
-            "consultations": [
-                record.model_copy(
-                    update={
-                        "questions": [*record.questions],
-                        "contract": [*record.contract],
-                        "rephrasings": [*record.rephrasings],
-                        "contributions": [*record.contributions],
-                        "signals": [*record.signals],
-                        "scribe_notes": [*record.scribe_notes],
-                        "action_items": [*record.action_items],
-                        "learnings": {**record.learnings},
-                        "evaluations": {**record.evaluations},
-                    }
-                )
-                for record in state.consultations
-            ],
-            "ready": [*state.ready],
-            "hands": [*state.hands],
-            "proposals": [*state.proposals],
-            "follow_up_reports": [*state.follow_up_reports],
-            "private_notes": [*state.private_notes],
-        }
-    )
+    copied = _containers(state)
+    copied["consultations"] = [
+        record.model_copy(update=_containers(record)) for record in state.consultations
+    ]
+    return state.model_copy(update=copied)
+
+
+def _containers(model: BaseModel) -> dict[str, Any]:
+    """A fresh copy of each list and dict field of ``model`` (whatever fields it gains later)."""
+    return {
+        name: value.copy()
+        for name, value in model.__dict__.items()
+        if isinstance(value, list | dict)
+    }
 
 
 def replan(state: MeetingState, plan: MeetingPlan, now: datetime) -> list[e.Event]:

@@ -101,9 +101,9 @@ class MeetingLog:
             seq=bindparam("new"), state=bindparam("state"), stage=bindparam("stage")
         )
         self._insert_events = insert(MeetingEvent)
-        self._writer = writer_engine(engine, WRITERS.get(engine.dialect.name, 1))
-        self._pending: list[tuple[Write, asyncio.Future[bool]]] = []
         self._writers = WRITERS.get(engine.dialect.name, 1)
+        self._writer = writer_engine(engine, self._writers)
+        self._pending: list[tuple[Write, asyncio.Future[bool]]] = []
         self._flushers: set[asyncio.Task[None]] = set()
 
     # --- reading --------------------------------------------------------------------------------

@@ -1,17 +1,20 @@
-"""A publication this process never received reaches its sockets from one read of the log."""
+"""Publications this process never received reach its sockets from the log, once per room."""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeout
 from starlette.websockets import WebSocketState
 
 from app.meetings import MeetingService
 from app.realtime.broker import InProcessBroker
-from app.realtime.hub import Hub
+from app.realtime.hub import Connection, Hub
 from app.settings import Settings
 from app.stages import ConsultationPlan, MeetingPlan, Participant, Stage, new_meeting
 from app.stages import commands as c
@@ -47,9 +50,23 @@ class Socket:
 
 class CountingLog(MeetingLog):
     reads = 0
+    unreadable = False
+    """While True, reading events fails as an overloaded database's pool would."""
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self._reads_seen = asyncio.Event()
+
+    async def wait_for_reads(self, count: int) -> None:
+        while self.reads < count:
+            self._reads_seen.clear()
+            await self._reads_seen.wait()
 
     async def deliveries_after(self, *args: Any, **kwargs: Any) -> Any:
         self.reads += 1
+        self._reads_seen.set()
+        if self.unreadable:
+            raise SQLAlchemyTimeout("QueuePool limit reached")
         return await super().deliveries_after(*args, **kwargs)
 
 
@@ -76,35 +93,82 @@ async def meeting(tmp_path: Path) -> tuple[Settings, str]:
     return settings, row.id
 
 
-async def test_a_lost_publication_reaches_every_socket_of_the_room_from_one_read(
-    meeting: tuple[Settings, str],
-) -> None:
+@dataclass
+class LossyPair:
+    """Two processes on one database with no broker between them: every publication is lost
+    to the second one, whose hub holds a socket per member."""
+
+    writer: MeetingService
+    hub: Hub
+    log: CountingLog
+    sockets: dict[str, Socket]
+    connections: dict[str, Connection]
+
+
+@pytest.fixture
+async def lossy(meeting: tuple[Settings, str]) -> AsyncIterator[LossyPair]:
     settings, meeting_id = meeting
-    # Two processes on one database, with no broker between them: every publication is lost.
     writer_engine, reader_engine = create_engine(settings), create_engine(settings)
-    writer_log = MeetingLog(writer_engine)
-    writer = MeetingService(writer_log, InProcessBroker())
-    log = CountingLog(reader_engine)
+    writer_log, log = MeetingLog(writer_engine), CountingLog(reader_engine)
     hub = Hub(settings, MeetingService(log, InProcessBroker()), log, InProcessBroker())
     sockets = {member: Socket() for member in ("cli", "ana", "ben")}
+    connections = {}
     for member, socket in sockets.items():
         conn = hub.connection(socket, meeting_id, member, PEOPLE[member], {})  # type: ignore[arg-type]
+        connections[member] = conn
         await hub.join(conn, since=None)
     for socket in sockets.values():
         await socket.wait_for('"type":"hello"')
     watcher = asyncio.create_task(hub.watch_for_gaps(interval=0.05))
-    try:
-        await writer.execute(meeting_id, "fac", None, c.AdvanceStage(expected_stage=Stage.LOBBY))
-        async with asyncio.timeout(5):
-            for socket in sockets.values():
-                await socket.wait_for('"type":"stage_changed"')
-    finally:
-        watcher.cancel()
-        await writer_log.close()
-        await log.close()
-        await writer_engine.dispose()
-        await reader_engine.dispose()
+    yield LossyPair(MeetingService(writer_log, InProcessBroker()), hub, log, sockets, connections)
+    watcher.cancel()
+    await writer_log.close()
+    await log.close()
+    await writer_engine.dispose()
+    await reader_engine.dispose()
 
-    for socket in sockets.values():
+
+async def test_a_lost_publication_reaches_every_socket_of_the_room_from_one_read(
+    meeting: tuple[Settings, str], lossy: LossyPair
+) -> None:
+    _, meeting_id = meeting
+    await lossy.writer.execute(meeting_id, "fac", None, c.AdvanceStage(expected_stage=Stage.LOBBY))
+    async with asyncio.timeout(5):
+        for socket in lossy.sockets.values():
+            await socket.wait_for('"type":"stage_changed"')
+
+    for socket in lossy.sockets.values():
         assert '"type":"stage_changed"' in socket.frames[-1]
-    assert log.reads == 1
+    assert lossy.log.reads == 1
+
+
+async def test_a_socket_stays_open_while_the_log_cannot_be_read_and_catches_up_after(
+    meeting: tuple[Settings, str], lossy: LossyPair
+) -> None:
+    _, meeting_id = meeting
+    lossy.log.unreadable = True
+    await lossy.writer.execute(meeting_id, "fac", None, c.AdvanceStage(expected_stage=Stage.LOBBY))
+    async with asyncio.timeout(5):
+        await lossy.log.wait_for_reads(3)  # the gap check found the lost event, tried again
+    assert all(s.client_state is WebSocketState.CONNECTED for s in lossy.sockets.values())
+    assert not any('"stage_changed"' in f for s in lossy.sockets.values() for f in s.frames)
+
+    lossy.log.unreadable = False
+    await lossy.writer.execute(
+        meeting_id, "cli", None, c.SetCase(headline="H", topic_type="problem")
+    )
+
+    async with asyncio.timeout(5):
+        for socket in lossy.sockets.values():
+            await socket.wait_for('"type":"case_set"')
+    for socket in lossy.sockets.values():
+        events = [f for f in socket.frames if '"seq":' in f and '"type":"hello"' not in f]
+        assert len(events) == 2  # the lost event, then the new one: in order, no gap
+        assert '"seq":1' in events[0]
+        assert '"seq":2' in events[1]
+
+
+async def test_an_idle_socket_has_no_writer_task(lossy: LossyPair) -> None:
+    for conn in lossy.connections.values():
+        assert not conn.queue
+        assert conn.writer is None
