@@ -180,9 +180,9 @@ class MeetingLog:
         if len(self._flushers) < self._writers:
             flusher = asyncio.create_task(self._flush())
             self._flushers.add(flusher)
-            flusher.add_done_callback(self._flushers.discard)
-        # Shielded: a caller that goes away (its socket closed) must not cancel a shared write.
-        return await asyncio.shield(done)
+        # A caller that goes away (its socket closed) cancels only its own future: the write
+        # stays in the batch, as it must once others may share its transaction.
+        return await done
 
     async def _flush(self) -> None:
         """Write pending commits, a batch per transaction, until none are left."""
@@ -192,6 +192,8 @@ class MeetingLog:
                 batch, self._pending = self._pending[:MAX_BATCH], self._pending[MAX_BATCH:]
                 results = await self._write_batch([write for write, _ in batch])
                 for (_, done), result in zip(batch, results, strict=True):
+                    if done.cancelled():
+                        continue  # its caller went away; the write itself is done
                     if isinstance(result, Exception):
                         done.set_exception(result)
                     else:
@@ -202,6 +204,10 @@ class MeetingLog:
                     done.set_exception(exc)
             self._pending = []
             raise
+        finally:
+            # Gone from the set the moment it saw nothing pending, not one loop turn later by a
+            # done callback: a commit queued in between would find a flusher that never comes.
+            self._flushers.discard(asyncio.current_task())
 
     async def _write_batch(self, writes: list[Write]) -> list[bool | Exception]:
         try:

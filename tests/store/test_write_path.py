@@ -292,3 +292,22 @@ async def test_a_meeting_loaded_while_another_process_writes_is_whole_and_curren
 
     assert seen == sorted(seen)
     assert len(set(seen)) > 1
+
+
+async def test_a_question_whose_sender_went_away_mid_write_is_stored_once(
+    processes: list[Process], meeting_id: str
+) -> None:
+    process = processes[0]
+    await process.start(meeting_id)
+    for stage in (Stage.LOBBY, Stage.PRESENTATION):  # to the clarification questions
+        await process.service.execute(meeting_id, "fac", None, c.AdvanceStage(expected_stage=stage))
+    ask = c.AskQuestion(text="Who decided on the reorganisation?")
+
+    sending = asyncio.create_task(process.service.execute(meeting_id, "ana", "q-1", ask))
+    await asyncio.sleep(0)  # the command is decided and waits for its transaction
+    sending.cancel()  # the socket closed
+    retried = await process.service.execute(meeting_id, "ana", "q-1", ask)
+
+    assert retried.duplicate
+    state = await processes[1].service.load(meeting_id)
+    assert [q.text for q in state.consultations[0].questions] == [ask.text]
