@@ -1,8 +1,9 @@
 """This process's live sockets, grouped by meeting, and the fan-out of published events.
 
-Each socket has a bounded queue and its own writer task: the fan-out only puts the same
-pre-serialised text on each queue and never awaits a socket, so a slow client cannot slow the
-others. A socket whose queue overflows is closed; its client resumes with ``since``.
+Each socket has a bounded queue: the fan-out puts the same pre-serialised text on each queue and
+sends it there and then while the socket takes it at once; a socket that makes a send wait gets
+a task of its own that carries on, so a slow client cannot slow the others. A socket whose queue
+overflows is closed; its client resumes with ``since``.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 from app import gc_policy
 from app.meetings import MeetingService
 from app.realtime.broker import Broker, Delivery, Publication
+from app.realtime.eager import run_eagerly
 from app.realtime.wire import Hello, Presence, PresenceEntry, You
 from app.settings import Settings
 from app.store.event_log import MeetingLog
@@ -74,8 +76,10 @@ class Connection:
     """The last seq sent; None until ``hello`` went out (events before it are in the snapshot)."""
     display: bool = False
     """A room display (projector): read-only, sees what every participant sees."""
+    draining: bool = False
+    """True while the queue is being sent (``drain`` runs): pushes then only queue."""
     writer: asyncio.Task[None] | None = None
-    """The task draining the queue while it has items; None while there is nothing to send."""
+    """The task draining the queue when a send had to wait; None while nothing waits."""
     reader: asyncio.Task[Any] | None = None
     receiving: bool = False
     """True while the reader waits for the client's next frame."""
@@ -96,8 +100,11 @@ class Connection:
             self.stop(CLOSE_OVERFLOW, "too far behind; resume with since")
             return
         self.queue.append(item)
-        if self.writer is None:
-            self.writer = asyncio.get_running_loop().create_task(self.drain(self))
+        if not self.draining:
+            # Sent right here while the socket takes it at once (the usual case); a task
+            # carries on only if a send or a log read has to wait.
+            self.draining = True
+            self.writer = run_eagerly(self.drain(self))
 
     def stop(self, code: int, reason: str) -> None:
         """Send nothing more and close the socket (in the background); the client reconnects
@@ -273,6 +280,7 @@ class Hub:
             log.exception("could not send to %s in meeting %s", conn.member_id, conn.meeting_id)
             conn.stop(CLOSE_SERVER_ERROR, "server error; resume with since")
         finally:
+            conn.draining = False
             conn.writer = None
 
     async def _catch_up(self, conn: Connection, upto: int) -> bool:
