@@ -274,7 +274,7 @@ class Worker:
 
     def _answered(self, message: dict[str, Any], kind: str, now: float) -> None:
         if kind == "error":
-            self.stats.errors[str(message.get("code"))] += 1
+            self.stats.errors[f"{message.get('code')} ({self.phase})"] += 1
         entry = self.acks.pop(message.get("cid") or "", None)
         if entry is None:
             return
@@ -481,8 +481,17 @@ class Worker:
                     await asyncio.wait_for(future, 10)
                     self.stats.capacity_acks += 1
 
+        # set_ready is refused in the lobby (the baseline takes anything): a meeting still there
+        # (a short steady phase) starts first, so that the phase counts accepted writes only.
+        await asyncio.gather(*(self._open(room) for room in self.rooms if room.stage == "lobby"))
         togglers = [toggle(s) for s in self.socks if s.role != "facilitator"]
         await asyncio.gather(*togglers, self._end_window(self.config.capacity, "drain"))
+
+    async def _open(self, room: Room) -> None:
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        if await self.send(room.socks[0], "advance_stage", {"expected_stage": "lobby"}, future):
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(future, 10)
 
     async def _end_window(self, seconds: float, next_phase: str) -> None:
         """Events are counted per phase: this closes the window at exactly ``seconds``."""
