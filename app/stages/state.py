@@ -6,6 +6,7 @@ The state is rebuilt only by ``machine.evolve`` from events; nothing else mutate
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import cache
 from typing import Annotated, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -186,9 +187,14 @@ class Step(NamedTuple):
 
 def agenda(plan: MeetingPlan) -> tuple[Step, ...]:
     """Lobby, the chosen openers, six stages per consultation, the end."""
+    return _agenda(plan.openers, len(plan.consultations))
+
+
+@cache  # every command asks (its stage, its roles); few plans differ in what shapes the agenda
+def _agenda(openers: tuple[Stage, ...], consultations: int) -> tuple[Step, ...]:
     steps = [Step(Stage.LOBBY, None)]
-    steps += [Step(opener, None) for opener in plan.openers]
-    for index in range(len(plan.consultations)):
+    steps += [Step(opener, None) for opener in openers]
+    for index in range(consultations):
         steps += [Step(stage, index) for stage in SIX_STAGES]
     steps.append(Step(Stage.ENDED, None))
     return tuple(steps)
