@@ -30,7 +30,9 @@ def writer_engine(engine: AsyncEngine, connections: int) -> Engine:
         twin = sa_create_engine(url.set(drivername="sqlite"), connect_args={"timeout": 30})
         event.listen(twin, "connect", _sqlite_pragmas)
         return twin
-    return sa_create_engine(url, pool_size=connections, max_overflow=0, pool_pre_ping=True)
+    # No pre-ping, a round trip per transaction: the writer retries on a fresh connection when
+    # one turns out dead.
+    return sa_create_engine(url, pool_size=connections, max_overflow=0)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -23,8 +23,9 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, insert, select, update
+from sqlalchemy import Connection, String, Text, bindparam, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlmodel import col
 
@@ -93,12 +94,16 @@ class MeetingLog:
             col(ProcessedCommand.actor) == bindparam("a"),
             col(ProcessedCommand.cid) == bindparam("c"),
         )
-        moved = update(Meeting).where(
-            col(Meeting.id) == bindparam("m"), col(Meeting.seq) == bindparam("expected")
-        )
-        self._move = moved.values(seq=bindparam("new"))
-        self._move_and_snapshot = moved.values(
-            seq=bindparam("new"), state=bindparam("state"), stage=bindparam("stage")
+        # One statement whether or not a snapshot is due (NULL keeps the stored one), so that a
+        # batch moves all its meetings in one executemany, in id order.
+        self._move = (
+            update(Meeting)
+            .where(col(Meeting.id) == bindparam("m"), col(Meeting.seq) == bindparam("expected"))
+            .values(
+                seq=bindparam("new"),
+                state=func.coalesce(bindparam("state", type_=Text), col(Meeting.state)),
+                stage=func.coalesce(bindparam("stage", type_=String), col(Meeting.stage)),
+            )
         )
         self._insert_events = insert(MeetingEvent)
         self._writers = WRITERS.get(engine.dialect.name, 1)
@@ -222,43 +227,70 @@ class MeetingLog:
         return results
 
     def _write_in_thread(self, writes: list[Write]) -> list[bool]:
-        with self._writer.connect() as connection:
-            stored = self._write_all(connection, writes)
-            connection.commit()
-        return stored
+        """Whether each write was stored, in the order given."""
+        try:
+            return self._write_once(writes)
+        except DBAPIError as exc:
+            if not exc.connection_invalidated:
+                raise
+            # The database restarted or dropped the pooled connection: SQLAlchemy has let go of
+            # it, and a fresh one is made. (No pre-ping: a round trip per transaction.)
+            return self._write_once(writes)
 
-    def _write_all(self, connection: Connection, writes: list[Write]) -> list[bool]:
-        """The statements of a transaction, on the async connection's sync face (``run_sync``).
+    def _write_once(self, writes: list[Write]) -> list[bool]:
+        ordered = sorted(writes, key=_meeting_id)
+        with self._writer.connect() as connection:
+            if len(writes) > 1:
+                if self._write_together(connection, ordered):
+                    connection.commit()
+                    return [True] * len(writes)
+                connection.rollback()  # someone else wrote first: sort it out write by write
+            stored = dict(zip(map(id, ordered), self._write_all(connection, ordered), strict=True))
+            connection.commit()
+        return [stored[id(write)] for write in writes]
+
+    def _write_together(self, connection: Connection, writes: list[Write]) -> bool:
+        """The whole batch in three statements (claims, moves, events) when every claim and
+        every compare-and-set holds, as it does unless another process or a retry got there
+        first; False then, and the caller rolls back.
 
         Meetings are updated in id order, so two processes' transactions lock rows in the same
         order and cannot deadlock.
         """
-        stored = [False] * len(writes)
-        events: list[dict[str, Any]] = []
-        for index in sorted(range(len(writes)), key=lambda i: writes[i].state.meeting_id):
-            write = writes[index]
-            if self._apply(connection, write):
-                stored[index] = True
-                events += _event_rows(write)
+        claims = [_claim(write) for write in writes if write.cid is not None]
+        if claims and len(connection.execute(self._claim_cid, claims).all()) != len(claims):
+            return False
+        if connection.execute(self._move, [_move(w) for w in writes]).rowcount != len(writes):
+            return False
+        for write in writes:
+            if "content_purged" in write.event_types:
+                _purge(connection, write.state.meeting_id, keep_from=write.deliveries[0].seq)
+        connection.execute(self._insert_events, [row for w in writes for row in _event_rows(w)])
+        return True
+
+    def _write_all(self, connection: Connection, writes: list[Write]) -> list[bool]:
+        """Each write on its own, in meeting id order: some may fail their claim or their
+        compare-and-set. Also the slow path's statements, on the async connection's sync face
+        (``run_sync``)."""
+        stored = [self._apply(connection, write) for write in writes]
+        events = [
+            row
+            for write, ok in zip(writes, stored, strict=True)
+            if ok
+            for row in _event_rows(write)
+        ]
         if events:
             connection.execute(self._insert_events, events)
         return stored
 
     def _apply(self, connection: Connection, write: Write) -> bool:
-        state = write.state
-        meeting_id = state.meeting_id
-        if write.cid is not None:
-            row = {"meeting_id": meeting_id, "actor": write.actor, "cid": write.cid}
-            claimed = connection.execute(self._claim_cid, {**row, "seq": state.seq, "at": utcnow()})
-            if claimed.first() is None:
-                return False  # applied before (another process, or a retry): the caller looks
-        where = {"m": meeting_id, "expected": write.expected_seq, "new": state.seq}
-        if write.snapshot_due:
-            snapshot = {"state": state.model_dump_json(), "stage": state.stage.value}
-            moved = connection.execute(self._move_and_snapshot, where | snapshot)
-        else:
-            moved = connection.execute(self._move, where)
-        if moved.rowcount != 1:
+        meeting_id = write.state.meeting_id
+        if (
+            write.cid is not None
+            and connection.execute(self._claim_cid, _claim(write)).first() is None
+        ):
+            return False  # applied before (another process, or a retry): the caller looks
+        if connection.execute(self._move, _move(write)).rowcount != 1:
             if write.cid is not None:
                 connection.execute(
                     self._release_cid, {"m": meeting_id, "a": write.actor, "c": write.cid}
@@ -326,6 +358,34 @@ class MeetingLog:
         query = select(col(Meeting.id), col(Meeting.seq)).where(col(Meeting.id).in_(meeting_ids))
         async with self._engine.connect() as connection:
             return {meeting_id: seq for meeting_id, seq in await connection.execute(query)}
+
+
+def _meeting_id(write: Write) -> str:
+    return write.state.meeting_id
+
+
+def _claim(write: Write) -> dict[str, Any]:
+    state = write.state
+    return {
+        "meeting_id": state.meeting_id,
+        "actor": write.actor,
+        "cid": write.cid,
+        "seq": state.seq,
+        "at": utcnow(),
+    }
+
+
+def _move(write: Write) -> dict[str, Any]:
+    """The compare-and-set of ``write``, with a snapshot when one is due (else NULL: kept)."""
+    state = write.state
+    snapshot = write.snapshot_due
+    return {
+        "m": state.meeting_id,
+        "expected": write.expected_seq,
+        "new": state.seq,
+        "state": state.model_dump_json() if snapshot else None,
+        "stage": state.stage.value if snapshot else None,
+    }
 
 
 def _event_rows(write: Write) -> list[dict[str, Any]]:

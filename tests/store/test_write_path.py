@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from app.meetings import MeetingService
 from app.realtime.broker import InProcessBroker, Publication
@@ -311,3 +311,62 @@ async def test_a_question_whose_sender_went_away_mid_write_is_stored_once(
     assert retried.duplicate
     state = await processes[1].service.load(meeting_id)
     assert [q.text for q in state.consultations[0].questions] == [ask.text]
+
+
+async def test_a_batch_with_one_stale_write_still_lands_every_command_once_in_order(
+    processes: list[Process], meeting_id: str
+) -> None:
+    process, other = processes
+    meetings = [meeting_id, *[await _another_meeting(process, meeting_id) for _ in range(3)]]
+    for mid in meetings:
+        await process.start(mid)
+        await process.service.execute(mid, "fac", None, c.AdvanceStage(expected_stage=Stage.LOBBY))
+    # The other process moves the first meeting on: this process's cache of it is now stale.
+    await other.service.execute(
+        meeting_id, "fac", None, c.AdvanceStage(expected_stage=Stage.PRESENTATION)
+    )
+
+    outcomes = await asyncio.gather(
+        *(process.service.execute(m, "cli", f"case-{m}", _case(m)) for m in meetings[1:]),
+        process.service.execute(meeting_id, "fac", "pause", c.PauseTimer()),
+    )
+
+    assert [o.seq for o in outcomes] == [2, 2, 2, 3]
+    assert not any(o.duplicate for o in outcomes)
+    for mid in meetings[1:]:
+        state = await other.service.load(mid)
+        assert state.consultations[0].case is not None
+        assert state.consultations[0].case.headline == f"Case of {mid}"
+    first = await other.service.load(meeting_id)
+    assert (first.seq, first.stage) == (3, Stage.CLARIFICATION)
+    assert first.timer is not None
+    assert not first.timer.running
+
+
+def _case(meeting_id: str) -> c.SetCase:
+    return c.SetCase(headline=f"Case of {meeting_id}", topic_type="problem")
+
+
+async def test_a_command_lands_after_the_database_dropped_the_writers_connection(
+    processes: list[Process], meeting_id: str, settings: Settings
+) -> None:
+    if not settings.sqlalchemy_url.startswith("postgresql"):
+        pytest.skip("SQLite has no server to drop a connection")
+    process = processes[0]
+    await process.start(meeting_id)
+    await process.service.execute(
+        meeting_id, "fac", None, c.AdvanceStage(expected_stage=Stage.LOBBY)
+    )
+    async with process.engine.connect() as admin:  # what a database restart does to the pool
+        await admin.execute(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        )
+
+    outcome = await process.service.execute(meeting_id, "cli", "case", _case(meeting_id))
+
+    assert (outcome.seq, outcome.duplicate) == (2, False)
+    state = await processes[1].service.load(meeting_id)
+    assert state.consultations[0].case is not None
