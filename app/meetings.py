@@ -127,9 +127,10 @@ class MeetingService:
             try:
                 outcome = await self._try(state, decide_on, actor, cid, connection=None)
             except CommandRefused:
-                if cid is not None and (seq := await self._log.command_seq(meeting_id, actor, cid)):
-                    return Outcome(seq, duplicate=True)  # applied before; refused only now
-                if await self._log.current_seq(meeting_id) == state.seq:
+                applied, stored = await self._log.after_refusal(meeting_id, actor, cid)
+                if applied is not None:
+                    return Outcome(applied, duplicate=True)  # applied before; refused only now
+                if stored == state.seq:
                     raise  # refused on the stored state: final
                 outcome = None  # refused on a stale cache: decide again below
             if outcome is not None:

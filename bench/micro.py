@@ -108,9 +108,9 @@ async def run(n: int) -> dict[str, float]:
         "to_delivery(event) (serialise once)", n, _async(lambda i: to_delivery(events[0])), out
     )
     await timed(
-        "MeetingLog.command_seq (cid SELECT, after a refusal)",
+        "MeetingLog.after_refusal (cid and seq, one SELECT)",
         n,
-        lambda i: log.command_seq(meeting_id, consultants[0], uuid.uuid4().hex),
+        lambda i: log.after_refusal(meeting_id, consultants[0], uuid.uuid4().hex),
         out,
     )
     await timed(

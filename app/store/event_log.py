@@ -348,11 +348,24 @@ class MeetingLog:
             for seq, audience, payload in rows
         ]
 
-    async def current_seq(self, meeting_id: str) -> int | None:
+    async def after_refusal(
+        self, meeting_id: str, actor: str, cid: str | None
+    ) -> tuple[int | None, int | None]:
+        """(the seq ``cid`` produced if it was applied before, the meeting's stored seq), in one
+        round trip: what decides whether a refusal on cached state is final."""
+        applied = (
+            select(col(ProcessedCommand.seq))
+            .where(
+                col(ProcessedCommand.meeting_id) == meeting_id,
+                col(ProcessedCommand.actor) == actor,
+                col(ProcessedCommand.cid) == cid,
+            )
+            .scalar_subquery()
+        )
+        query = select(applied, col(Meeting.seq)).where(col(Meeting.id) == meeting_id)
         async with self._engine.connect() as connection:
-            query = select(col(Meeting.seq)).where(col(Meeting.id) == meeting_id)
-            row = await connection.execute(query)
-            return row.scalar_one_or_none()
+            row = (await connection.execute(query)).first()
+        return (None, None) if row is None else (row[0], row[1])
 
     async def current_seqs(self, meeting_ids: list[str]) -> dict[str, int]:
         query = select(col(Meeting.id), col(Meeting.seq)).where(col(Meeting.id).in_(meeting_ids))

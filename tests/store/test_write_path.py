@@ -21,7 +21,7 @@ from app.stages import (
     new_meeting,
 )
 from app.stages import commands as c
-from app.stages.errors import StageMismatch
+from app.stages.errors import StageMismatch, WrongStage
 from app.store import migrate
 from app.store.db import create_engine, session_factory
 from app.store.event_log import SNAPSHOT_EVERY, MeetingLog
@@ -370,3 +370,24 @@ async def test_a_command_lands_after_the_database_dropped_the_writers_connection
     assert (outcome.seq, outcome.duplicate) == (2, False)
     state = await processes[1].service.load(meeting_id)
     assert state.consultations[0].case is not None
+
+
+async def test_a_question_re_sent_after_the_stage_moved_on_is_answered_as_a_duplicate(
+    processes: list[Process], meeting_id: str
+) -> None:
+    process = processes[0]
+    await process.start(meeting_id)
+    for stage in (Stage.LOBBY, Stage.PRESENTATION):  # to the clarification questions
+        await process.service.execute(meeting_id, "fac", None, c.AdvanceStage(expected_stage=stage))
+    ask = c.AskQuestion(text="How long have you led this team?")
+    asked = await process.service.execute(meeting_id, "ana", "q-1", ask)
+    await process.service.execute(
+        meeting_id, "fac", None, c.AdvanceStage(expected_stage=Stage.CLARIFICATION)
+    )
+
+    # The ack was lost; the client re-sends once reconnected, now that questions are closed.
+    re_sent = await process.service.execute(meeting_id, "ana", "q-1", ask)
+
+    assert (re_sent.seq, re_sent.duplicate) == (asked.seq, True)
+    with pytest.raises(WrongStage):
+        await process.service.execute(meeting_id, "ana", "q-2", ask)
