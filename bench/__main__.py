@@ -21,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -433,9 +434,32 @@ def drive(
         }
     )
     if "Traceback" in logs:
-        first = logs.index("Traceback")
-        merged["first_traceback"] = logs[first : first + 2000]
+        merged["first_traceback"] = _first_traceback(logs)
+        # What went wrong, by the last line of each traceback: "KeyError: 'x'" x 12, ...
+        merged["exceptions"] = dict(Counter(_exception_lines(logs)).most_common(5))
     return merged
+
+
+def _exception_lines(logs: str) -> list[str]:
+    found, lines = [], logs.splitlines()
+    for index, line in enumerate(lines):
+        if line.startswith("Traceback"):
+            rest = (ln for ln in lines[index + 1 :] if ln and not ln.startswith(" "))
+            found.append(next(rest, "?")[:200])
+    return found
+
+
+def _first_traceback(logs: str) -> str:
+    """The first traceback, its middle cut when long: its start and its exception both show."""
+    first = logs[logs.index("Traceback") :]
+    lines = first.splitlines()
+    end = next(
+        (i for i, ln in enumerate(lines[1:], 1) if ln and not ln.startswith(" ")), len(lines) - 1
+    )
+    whole = lines[: end + 1]
+    if len(whole) > 24:
+        whole = [*whole[:8], "  ...", *whole[-14:]]
+    return "\n".join(whole)
 
 
 def _await(
@@ -550,6 +574,7 @@ def _headline(mode: str, load: Load, ours: dict[str, Any], args: argparse.Namesp
         "server_alive": ours["server_alive"],
         "server_tracebacks": ours["server_tracebacks"],
         "first_traceback": ours.get("first_traceback"),
+        "server_exceptions": ours.get("exceptions"),
         "gc": ours.get("gc"),
         "postgres": ours.get("postgres"),
         "event_sizes": {k: round(v) for k, v in sorted(ours.get("sizes", {}).items())},

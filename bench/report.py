@@ -92,6 +92,8 @@ def print_run(run: dict[str, Any]) -> None:
         print("    closed by the server:", run["close_codes"])
     if run.get("gc"):
         print("    gc:", run["gc"])
+    if run.get("server_exceptions"):
+        print("    server exceptions:", run["server_exceptions"])
     if run.get("first_traceback"):
         print(run["first_traceback"])
 
