@@ -49,6 +49,10 @@ class RedisBroker(Broker):
         self._meetings: set[str] = set()
         self._pubsub: Any = None
         self._task: asyncio.Task[None] | None = None
+        self._outbox: list[tuple[str, str]] = []
+        self._publisher: asyncio.Task[None] | None = None
+        # Own publications come back from Redis too: recognised by their first bytes, unparsed.
+        self._own = encode(self._origin, Publication("", ())).split(",", 1)[0].encode()
         self.connected = asyncio.Event()
 
     async def start(self, listener: Listener, on_reconnect: Reconnected | None = None) -> None:
@@ -56,6 +60,9 @@ class RedisBroker(Broker):
         self._task = asyncio.create_task(self._run(), name="redis-subscriber")
 
     async def close(self) -> None:
+        if self._publisher is not None:  # what is committed reaches the others if Redis can
+            with contextlib.suppress(Exception):
+                await self._publisher
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -63,14 +70,31 @@ class RedisBroker(Broker):
         await self._redis.aclose()
 
     async def publish(self, publication: Publication) -> None:
+        """Deliver locally now; queue for the other processes. The writer (holding its meeting's
+        lock) does not wait for Redis: one task sends the queue in order, a pipeline per round
+        trip, so this process's publications of a meeting still reach Redis in seq order."""
         if publication.meeting_id in self._meetings:
             self._listener(publication)
+        self._outbox.append((PREFIX + publication.meeting_id, encode(self._origin, publication)))
+        if self._publisher is None:
+            self._publisher = asyncio.create_task(self._send_outbox(), name="redis-publisher")
+
+    async def _send_outbox(self) -> None:
         try:
-            message = encode(self._origin, publication)
-            await asyncio.wait_for(self._redis.publish(PREFIX + publication.meeting_id, message), 2)
-        except (redis.RedisError, OSError, TimeoutError) as exc:
-            # Committed already: other processes fill the gap from the database later.
-            log.warning("redis publish failed (%s); peers will catch up from the database", exc)
+            while self._outbox:
+                batch, self._outbox = self._outbox, []
+                try:
+                    pipeline = self._redis.pipeline(transaction=False)
+                    for channel, message in batch:
+                        pipeline.publish(channel, message)
+                    await asyncio.wait_for(pipeline.execute(), 2)
+                except (redis.RedisError, OSError, TimeoutError) as exc:
+                    # Committed already: other processes fill the gap from the database later.
+                    log.warning("redis publish failed (%s); peers will catch up from the log", exc)
+        finally:
+            # Cleared as the loop sees an empty outbox, in the same step: a publication queued
+            # after it starts a new task instead of waiting for one that has ended.
+            self._publisher = None
 
     async def subscribe(self, meeting_id: str) -> None:
         self._meetings.add(meeting_id)
@@ -120,10 +144,12 @@ class RedisBroker(Broker):
                 first = False
 
     def _deliver(self, data: bytes) -> None:
+        if data.startswith(self._own):
+            return  # delivered locally when published
         try:
-            origin, publication = decode(data)
+            _, publication = decode(data)
         except (ValueError, KeyError, TypeError):
             log.warning("ignored a malformed publication")
             return
-        if origin != self._origin and publication.meeting_id in self._meetings:
+        if publication.meeting_id in self._meetings:
             self._listener(publication)
