@@ -18,6 +18,7 @@ from app.first_run import announce_setup_link
 from app.meetings import MeetingService
 from app.realtime.broker import create_broker
 from app.realtime.hub import Hub
+from app.realtime.socket_send import KeepSocketSend
 from app.services import Services
 from app.settings import Settings
 from app.store import migrate
@@ -65,6 +66,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     api_errors.install(app)
+    app.add_middleware(KeepSocketSend)  # outermost: the server's own send, for the hub
     for router in ROUTERS:
         app.include_router(router)
     app.include_router(ws.router)

@@ -12,17 +12,19 @@ import asyncio
 import contextlib
 import logging
 from collections import Counter, deque
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
+from starlette.types import Send
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from app import gc_policy
 from app.meetings import MeetingService
 from app.realtime.broker import Broker, Delivery, Publication
 from app.realtime.eager import run_eagerly
+from app.realtime.socket_send import SCOPE_KEY
 from app.realtime.wire import Hello, Presence, PresenceEntry, You
 from app.settings import Settings
 from app.store.event_log import MeetingLog
@@ -67,6 +69,9 @@ class Connection:
     name: str
     meeting_info: dict[str, object]
     websocket: WebSocket
+    send: Send
+    """The server's ASGI send for this socket (``socket_send``): a frame without Starlette's
+    wrappers. Accept, receive and close go through ``websocket``."""
     drain: Callable[[Connection], Coroutine[Any, Any, None]]
     """Sends what is queued, in order, then returns (``Hub.write``)."""
     limit: int
@@ -105,6 +110,9 @@ class Connection:
             # carries on only if a send or a log read has to wait.
             self.draining = True
             self.writer = run_eagerly(self.drain(self))
+
+    def send_text(self, text: str) -> Awaitable[None]:
+        return self.send({"type": "websocket.send", "text": text})
 
     def stop(self, code: int, reason: str) -> None:
         """Send nothing more and close the socket (in the background); the client reconnects
@@ -180,6 +188,7 @@ class Hub:
             name,
             meeting_info,
             websocket,
+            send=websocket.scope.get(SCOPE_KEY, websocket.send),
             drain=self.write,
             limit=self._settings.socket_queue_size,
             display=display,
@@ -262,15 +271,15 @@ class Hub:
                     return
                 seq, text = item
                 if seq == 0:
-                    await ws.send_text(text)
+                    await conn.send_text(text)
                     continue
                 if conn.sent is None or seq <= conn.sent:
                     continue  # already in the snapshot or the replay
                 if seq > conn.sent + 1 and not await self._catch_up(conn, seq - 1):
                     continue  # the gap stays open: the next event or gap check tries again
-                await ws.send_text(text)
+                await conn.send_text(text)
                 conn.sent = seq
-        except WebSocketDisconnect:
+        except (WebSocketDisconnect, OSError):  # OSError: the server's send, on a lost client
             conn.queue.clear()  # the client left: its reader sees the disconnect and leaves
         except Exception:
             conn.queue.clear()
@@ -294,7 +303,7 @@ class Hub:
             log.warning("could not read meeting %s's log to fill a gap: %s", conn.meeting_id, exc)
             return False
         for delivery in missed:
-            await conn.websocket.send_text(delivery.for_member(conn.member_id))
+            await conn.send_text(delivery.for_member(conn.member_id))
             conn.sent = delivery.seq
         return True  # even if short (purged history): the client sees the gap and resyncs
 
@@ -373,9 +382,9 @@ class Hub:
         )
         if room is not None:
             room.last_seq = max(room.last_seq, state.seq)
-        await conn.websocket.send_text(hello.model_dump_json())
+        await conn.send_text(hello.model_dump_json())
         for delivery in replay or ():
-            await conn.websocket.send_text(delivery.for_member(conn.member_id))
+            await conn.send_text(delivery.for_member(conn.member_id))
         conn.sent = state.seq
 
     async def close_meeting(self, meeting_id: str) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,9 +12,10 @@ from typing import Any
 import pytest
 from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeout
 from starlette.websockets import WebSocketState
+from uvicorn.protocols.utils import ClientDisconnected
 
 from app.meetings import MeetingService
-from app.realtime.broker import InProcessBroker
+from app.realtime.broker import InProcessBroker, Publication
 from app.realtime.hub import Connection, Hub
 from app.settings import Settings
 from app.stages import ConsultationPlan, MeetingPlan, Participant, Stage, new_meeting
@@ -34,9 +36,10 @@ class Socket:
     def __init__(self) -> None:
         self.frames: list[str] = []
         self._sent = asyncio.Event()
+        self.scope: dict[str, object] = {}  # no server's send in it: the hub uses ``send``
 
-    async def send_text(self, text: str) -> None:
-        self.frames.append(text)
+    async def send(self, message: dict[str, str]) -> None:
+        self.frames.append(message["text"])
         self._sent.set()
 
     async def wait_for(self, needle: str) -> None:
@@ -172,3 +175,24 @@ async def test_an_idle_socket_has_no_writer_task(lossy: LossyPair) -> None:
     for conn in lossy.connections.values():
         assert not conn.queue
         assert conn.writer is None
+
+
+async def test_a_client_gone_mid_fan_out_is_dropped_quietly_and_the_others_get_the_event(
+    lossy: LossyPair, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def vanished(message: dict[str, str]) -> None:
+        raise ClientDisconnected  # what the server's send raises for a client that went away
+
+    lossy.connections["ana"].send = vanished  # type: ignore[assignment]
+    meeting_id = lossy.connections["ana"].meeting_id
+    await lossy.writer.execute(meeting_id, "fac", None, c.AdvanceStage(expected_stage=Stage.LOBBY))
+    stored = await lossy.log.deliveries_after(meeting_id, 0)
+
+    lossy.hub.on_publication(Publication(meeting_id, tuple(stored)))  # as the broker would
+
+    for member in ("cli", "ben"):
+        await lossy.sockets[member].wait_for('"type":"stage_changed"')
+    ana = lossy.connections["ana"]
+    assert not ana.queue
+    assert not ana.stopped  # no 1011 "server error": its reader sees the disconnect and leaves
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
