@@ -10,15 +10,18 @@ import asyncio
 import contextlib
 import hmac
 import json
+import logging
 import time
 from typing import Annotated
 
 from fastapi import APIRouter, Query, WebSocket
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.types import Message
 from starlette.websockets import WebSocketDisconnect
 
 from app.api.auth import SESSION_COOKIE, resolve_participant
 from app.errors import AppError, NotAuthenticated, NotFound, PermissionDenied
+from app.meetings import Busy
 from app.realtime.hub import CloseAfter, Connection, Greet, TooManyConnections
 from app.realtime.ratelimit import TokenBucket
 from app.realtime.wire import (
@@ -37,6 +40,9 @@ from app.stages import CommandRefused
 from app.store.models import Meeting, Member
 
 router = APIRouter()
+log = logging.getLogger(__name__)
+
+BUSY_MESSAGE = "the server is busy; send it again (it is applied once)"
 
 # Application close codes (4000-4999): the client learns why it was refused.
 CLOSE_CODES: dict[type[AppError], int] = {
@@ -198,6 +204,12 @@ async def _execute(services: Services, conn: Connection, message: CommandMessage
         )
     except (CommandRefused, AppError) as exc:
         _reply(conn, Error(cid=message.cid, code=exc.code, message=exc.message))
+        return
+    except (SQLAlchemyError, OSError) as exc:
+        # An overloaded or unreachable database: the command may be sent again (same cid), so
+        # it is an answer the client can act on, not a dropped socket.
+        log.warning("command in meeting %s failed on the database: %s", conn.meeting_id, exc)
+        _reply(conn, Error(cid=message.cid, code=Busy.code, message=BUSY_MESSAGE))
         return
     _reply(conn, Ack(cid=message.cid, seq=outcome.seq, duplicate=outcome.duplicate))
 

@@ -281,10 +281,12 @@ class Hub:
                 conn.sent = seq
         except (WebSocketDisconnect, OSError):  # OSError: the server's send, on a lost client
             conn.queue.clear()  # the client left: its reader sees the disconnect and leaves
-        except Exception:
+        except Exception as exc:
             conn.queue.clear()
             if WebSocketState.DISCONNECTED in (ws.client_state, ws.application_state):
                 return  # closed while this was being sent: nothing went wrong here
+            if isinstance(exc, RuntimeError) and "after sending 'websocket.close'" in str(exc):
+                return  # closed by the server itself (a keepalive timeout): the reader leaves
             # Not the client's doing: close, so that it reconnects and resumes with since.
             log.exception("could not send to %s in meeting %s", conn.member_id, conn.meeting_id)
             conn.stop(CLOSE_SERVER_ERROR, "server error; resume with since")

@@ -298,9 +298,7 @@ async def test_a_question_whose_sender_went_away_mid_write_is_stored_once(
     processes: list[Process], meeting_id: str
 ) -> None:
     process = processes[0]
-    await process.start(meeting_id)
-    for stage in (Stage.LOBBY, Stage.PRESENTATION):  # to the clarification questions
-        await process.service.execute(meeting_id, "fac", None, c.AdvanceStage(expected_stage=stage))
+    await _open_questions(process, meeting_id)
     ask = c.AskQuestion(text="Who decided on the reorganisation?")
 
     sending = asyncio.create_task(process.service.execute(meeting_id, "ana", "q-1", ask))
@@ -376,9 +374,7 @@ async def test_a_question_re_sent_after_the_stage_moved_on_is_answered_as_a_dupl
     processes: list[Process], meeting_id: str
 ) -> None:
     process = processes[0]
-    await process.start(meeting_id)
-    for stage in (Stage.LOBBY, Stage.PRESENTATION):  # to the clarification questions
-        await process.service.execute(meeting_id, "fac", None, c.AdvanceStage(expected_stage=stage))
+    await _open_questions(process, meeting_id)
     ask = c.AskQuestion(text="How long have you led this team?")
     asked = await process.service.execute(meeting_id, "ana", "q-1", ask)
     await process.service.execute(
@@ -391,3 +387,10 @@ async def test_a_question_re_sent_after_the_stage_moved_on_is_answered_as_a_dupl
     assert (re_sent.seq, re_sent.duplicate) == (asked.seq, True)
     with pytest.raises(WrongStage):
         await process.service.execute(meeting_id, "ana", "q-2", ask)
+
+
+async def _open_questions(process: Process, meeting_id: str) -> None:
+    """Listen to the meeting and walk it to the clarification questions."""
+    await process.start(meeting_id)
+    for stage in (Stage.LOBBY, Stage.PRESENTATION):
+        await process.service.execute(meeting_id, "fac", None, c.AdvanceStage(expected_stage=stage))
