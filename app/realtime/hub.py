@@ -158,6 +158,16 @@ class Room:
         return [PresenceEntry(member_id=m, connections=n) for m, n in sorted(counts.items())]
 
 
+def _closed(ws: WebSocket, exc: Exception) -> bool:
+    """Whether a send failed only because the socket is closed: nothing went wrong here."""
+    if isinstance(exc, WebSocketDisconnect | OSError):
+        return True  # the client left (the server's send raises OSError for a lost client)
+    if WebSocketState.DISCONNECTED in (ws.client_state, ws.application_state):
+        return True  # closed while this was being sent
+    # Closed by the server itself (a keepalive timeout) before Starlette heard of it.
+    return isinstance(exc, RuntimeError) and "after sending 'websocket.close'" in str(exc)
+
+
 class TooManyConnections(Exception):
     """Raised when a member already has the most sockets allowed in one meeting."""
 
@@ -279,14 +289,10 @@ class Hub:
                     continue  # the gap stays open: the next event or gap check tries again
                 await conn.send_text(text)
                 conn.sent = seq
-        except (WebSocketDisconnect, OSError):  # OSError: the server's send, on a lost client
-            conn.queue.clear()  # the client left: its reader sees the disconnect and leaves
         except Exception as exc:
             conn.queue.clear()
-            if WebSocketState.DISCONNECTED in (ws.client_state, ws.application_state):
-                return  # closed while this was being sent: nothing went wrong here
-            if isinstance(exc, RuntimeError) and "after sending 'websocket.close'" in str(exc):
-                return  # closed by the server itself (a keepalive timeout): the reader leaves
+            if _closed(ws, exc):
+                return  # its reader sees the disconnect and leaves
             # Not the client's doing: close, so that it reconnects and resumes with since.
             log.exception("could not send to %s in meeting %s", conn.member_id, conn.meeting_id)
             conn.stop(CLOSE_SERVER_ERROR, "server error; resume with since")

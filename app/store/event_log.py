@@ -23,7 +23,18 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, String, Text, bindparam, delete, func, insert, select, update
+from sqlalchemy import (
+    Connection,
+    Select,
+    String,
+    Text,
+    bindparam,
+    delete,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -263,8 +274,7 @@ class MeetingLog:
         if connection.execute(self._move, [_move(w) for w in writes]).rowcount != len(writes):
             return False
         for write in writes:
-            if "content_purged" in write.event_types:
-                _purge(connection, write.state.meeting_id, keep_from=write.deliveries[0].seq)
+            _purge(connection, write)
         connection.execute(self._insert_events, [row for w in writes for row in _event_rows(w)])
         return True
 
@@ -296,8 +306,7 @@ class MeetingLog:
                     self._release_cid, {"m": meeting_id, "a": write.actor, "c": write.cid}
                 )
             return False
-        if "content_purged" in write.event_types:
-            _purge(connection, meeting_id, keep_from=write.deliveries[0].seq)
+        _purge(connection, write)
         return True
 
     async def close(self) -> None:
@@ -309,19 +318,10 @@ class MeetingLog:
     # --- lookups --------------------------------------------------------------------------------
 
     async def command_seq(
-        self, meeting_id: str, actor: str, cid: str, connection: AsyncConnection | None = None
+        self, meeting_id: str, actor: str, cid: str, connection: AsyncConnection
     ) -> int | None:
         """The seq a command with this ``cid`` produced, if it was already applied."""
-        if connection is None:
-            async with self._engine.connect() as fresh:
-                return await self.command_seq(meeting_id, actor, cid, fresh)
-        row = await connection.execute(
-            select(col(ProcessedCommand.seq)).where(
-                col(ProcessedCommand.meeting_id) == meeting_id,
-                col(ProcessedCommand.actor) == actor,
-                col(ProcessedCommand.cid) == cid,
-            )
-        )
+        row = await connection.execute(_applied_seq(meeting_id, actor, cid))
         return row.scalar_one_or_none()
 
     async def deliveries_after(
@@ -353,15 +353,7 @@ class MeetingLog:
     ) -> tuple[int | None, int | None]:
         """(the seq ``cid`` produced if it was applied before, the meeting's stored seq), in one
         round trip: what decides whether a refusal on cached state is final."""
-        applied = (
-            select(col(ProcessedCommand.seq))
-            .where(
-                col(ProcessedCommand.meeting_id) == meeting_id,
-                col(ProcessedCommand.actor) == actor,
-                col(ProcessedCommand.cid) == cid,
-            )
-            .scalar_subquery()
-        )
+        applied = _applied_seq(meeting_id, actor, cid).scalar_subquery()
         query = select(applied, col(Meeting.seq)).where(col(Meeting.id) == meeting_id)
         async with self._engine.connect() as connection:
             row = (await connection.execute(query)).first()
@@ -371,6 +363,15 @@ class MeetingLog:
         query = select(col(Meeting.id), col(Meeting.seq)).where(col(Meeting.id).in_(meeting_ids))
         async with self._engine.connect() as connection:
             return {meeting_id: seq for meeting_id, seq in await connection.execute(query)}
+
+
+def _applied_seq(meeting_id: str, actor: str, cid: str | None) -> Select[int]:
+    """The seq the command ``cid`` of ``actor`` produced, if it was applied (no row if not)."""
+    return select(col(ProcessedCommand.seq)).where(
+        col(ProcessedCommand.meeting_id) == meeting_id,
+        col(ProcessedCommand.actor) == actor,
+        col(ProcessedCommand.cid) == cid,
+    )
 
 
 def _meeting_id(write: Write) -> str:
@@ -414,8 +415,12 @@ def _event_rows(write: Write) -> list[dict[str, Any]]:
     ]
 
 
-def _purge(connection: Connection, meeting_id: str, keep_from: int) -> None:
-    """No-trace: delete every stored event but the content-free ones that ended the meeting."""
+def _purge(connection: Connection, write: Write) -> None:
+    """No-trace: when ``write`` ends such a meeting, delete every stored event but its own
+    content-free ones."""
+    if "content_purged" not in write.event_types:
+        return
+    meeting_id, keep_from = write.state.meeting_id, write.deliveries[0].seq
     connection.execute(
         delete(MeetingEvent).where(
             col(MeetingEvent.meeting_id) == meeting_id, col(MeetingEvent.seq) < keep_from

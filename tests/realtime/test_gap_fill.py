@@ -184,11 +184,9 @@ async def test_a_client_gone_mid_fan_out_is_dropped_quietly_and_the_others_get_t
         raise ClientDisconnected  # what the server's send raises for a client that went away
 
     lossy.connections["ana"].send = vanished  # type: ignore[assignment]
-    meeting_id = lossy.connections["ana"].meeting_id
-    await lossy.writer.execute(meeting_id, "fac", None, c.AdvanceStage(expected_stage=Stage.LOBBY))
-    stored = await lossy.log.deliveries_after(meeting_id, 0)
+    publication = await _first_stage_change(lossy)
 
-    lossy.hub.on_publication(Publication(meeting_id, tuple(stored)))  # as the broker would
+    lossy.hub.on_publication(publication)  # as the broker would
 
     for member in ("cli", "ben"):
         await lossy.sockets[member].wait_for('"type":"stage_changed"')
@@ -196,3 +194,23 @@ async def test_a_client_gone_mid_fan_out_is_dropped_quietly_and_the_others_get_t
     assert not ana.queue
     assert not ana.stopped  # no 1011 "server error": its reader sees the disconnect and leaves
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+async def test_a_fan_out_to_sockets_that_take_frames_at_once_sends_in_place_without_tasks(
+    lossy: LossyPair,
+) -> None:
+    publication = await _first_stage_change(lossy)
+
+    lossy.hub.on_publication(publication)  # as the broker would
+
+    # Already sent when the fan-out returns: no task was needed, and none is left.
+    for member, socket in lossy.sockets.items():
+        assert '"type":"stage_changed"' in socket.frames[-1]
+        assert lossy.connections[member].writer is None
+
+
+async def _first_stage_change(lossy: LossyPair) -> Publication:
+    """The meeting's first stage change, stored, as the broker would hand it to the hub."""
+    meeting_id = lossy.connections["ana"].meeting_id
+    await lossy.writer.execute(meeting_id, "fac", None, c.AdvanceStage(expected_stage=Stage.LOBBY))
+    return Publication(meeting_id, tuple(await lossy.log.deliveries_after(meeting_id, 0)))

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import event, select, text
 
 from app.meetings import MeetingService
 from app.realtime.broker import InProcessBroker, Publication
@@ -303,7 +303,7 @@ async def test_a_question_whose_sender_went_away_mid_write_is_stored_once(
 
     sending = asyncio.create_task(process.service.execute(meeting_id, "ana", "q-1", ask))
     await asyncio.sleep(0)  # the command is decided and waits for its transaction
-    sending.cancel()  # the socket closed
+    sending.cancel()  # its caller stopped waiting (the server shutting down, say)
     retried = await process.service.execute(meeting_id, "ana", "q-1", ask)
 
     assert retried.duplicate
@@ -394,3 +394,28 @@ async def _open_questions(process: Process, meeting_id: str) -> None:
     await process.start(meeting_id)
     for stage in (Stage.LOBBY, Stage.PRESENTATION):
         await process.service.execute(meeting_id, "fac", None, c.AdvanceStage(expected_stage=stage))
+
+
+async def test_a_batch_of_writes_to_many_meetings_costs_three_statements(
+    processes: list[Process], meeting_id: str
+) -> None:
+    process = processes[0]
+    meetings = [meeting_id, *[await _another_meeting(process, meeting_id) for _ in range(4)]]
+    for mid in meetings:
+        await process.start(mid)
+        await process.service.execute(mid, "fac", None, c.AdvanceStage(expected_stage=Stage.LOBBY))
+    statements: list[str] = []
+    writer = process.log._writer  # the group commit's own engine
+
+    def count(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        statements.append(statement.split()[0].upper())
+
+    event.listen(writer, "before_cursor_execute", count)
+    try:
+        await asyncio.gather(
+            *(process.service.execute(m, "cli", f"case-{m}", _case(m)) for m in meetings)
+        )
+    finally:
+        event.remove(writer, "before_cursor_execute", count)
+
+    assert statements == ["INSERT", "UPDATE", "INSERT"]  # claims, compare-and-sets, events
