@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+import logging
+import time
 from typing import Any
 
 from sqlalchemy import Engine, event
 from sqlalchemy import create_engine as sa_create_engine
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.settings import Settings
+
+log = logging.getLogger(__name__)
+
+BUSY_TIMEOUT_MS = 30_000
+CHECKPOINT_BUSY_TIMEOUT_MS = 200
+"""A checkpoint that waits for readers blocks new writers meanwhile: it waits briefly, and
+retries, rather than hold every meeting's writes for the usual busy timeout."""
+CHECKPOINT_ATTEMPTS = 5
 
 
 def create_engine(settings: Settings) -> AsyncEngine:
@@ -42,8 +53,36 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    # Deleted rows are overwritten with zeros, not left in free pages (set here, whatever the
+    # SQLite build's default).
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
+
+
+def checkpoint_wal(engine: Engine) -> bool:
+    """After a purge: copy the WAL into the database and truncate it to zero bytes, so that the
+    deleted texts no longer sit in ``codev.db-wal`` (pages written before the purge stay there
+    until about 4 MB of later writes wrap them otherwise). Call it once the purge committed: it
+    cannot run inside a transaction. Retries while readers or a writer hold the WAL; False if it
+    never got through (the next purge's checkpoint, or a clean shutdown, completes it).
+    A no-op on PostgreSQL."""
+    if engine.dialect.name != "sqlite":
+        return True
+    for attempt in range(CHECKPOINT_ATTEMPTS):
+        with engine.connect() as connection:
+            connection.exec_driver_sql(f"PRAGMA busy_timeout={CHECKPOINT_BUSY_TIMEOUT_MS}")
+            try:
+                busy = connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").scalar()
+            except OperationalError:  # another connection is checkpointing or writing
+                busy = 1
+            finally:
+                connection.exec_driver_sql(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        if not busy:
+            return True
+        time.sleep(0.05 * 2**attempt)
+    log.warning("the WAL could not be checkpointed after a purge: readers kept it busy")
+    return False
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -18,6 +18,7 @@ Two things keep a write cheap enough for thousands of live participants per proc
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -42,8 +43,10 @@ from sqlmodel import col
 
 from app.realtime.broker import Delivery
 from app.stages import EVENT_ADAPTER, MeetingState, Stage, fold, redacted
-from app.store.db import writer_engine
+from app.store.db import checkpoint_wal, writer_engine
 from app.store.models import Meeting, MeetingEvent, ProcessedCommand, utcnow
+
+log = logging.getLogger(__name__)
 
 SNAPSHOT_EVERY = 32
 """Events between two snapshots at most: a load folds fewer than this many (plus one command's)."""
@@ -190,6 +193,8 @@ class MeetingLog:
         if connection is not None:
             stored = await connection.run_sync(self._write_all, [write])
             await connection.commit()
+            if stored[0] and _purges(write):
+                await self.checkpoint()
             return stored[0]
         done: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
         self._pending.append((write, done))
@@ -207,6 +212,8 @@ class MeetingLog:
             while self._pending:
                 batch, self._pending = self._pending[:MAX_BATCH], self._pending[MAX_BATCH:]
                 results = await self._write_batch([write for write, _ in batch])
+                if any(r is True and _purges(w) for (w, _), r in zip(batch, results, strict=True)):
+                    await self.checkpoint()  # before the acks: "ended" means gone from the files
                 for (_, done), result in zip(batch, results, strict=True):
                     if done.cancelled():
                         continue  # its caller went away; the write itself is done
@@ -308,6 +315,16 @@ class MeetingLog:
             return False
         _purge(connection, write)
         return True
+
+    async def checkpoint(self) -> None:
+        """After a purge committed: leave none of the deleted bytes in SQLite's WAL. Never fails
+        the purge itself (it is committed): a checkpoint that could not run is logged."""
+        if self._writer.dialect.name != "sqlite":
+            return
+        try:
+            await asyncio.to_thread(checkpoint_wal, self._writer)
+        except Exception as exc:
+            log.warning("the WAL checkpoint after a purge failed: %s", exc)
 
     async def close(self) -> None:
         """Wait for pending commits, then release the writer's connections."""
@@ -415,10 +432,14 @@ def _event_rows(write: Write) -> list[dict[str, Any]]:
     ]
 
 
+def _purges(write: Write) -> bool:
+    return "content_purged" in write.event_types
+
+
 def _purge(connection: Connection, write: Write) -> None:
     """No-trace: when ``write`` ends such a meeting, delete every stored event but its own
     content-free ones."""
-    if "content_purged" not in write.event_types:
+    if not _purges(write):
         return
     meeting_id, keep_from = write.state.meeting_id, write.deliveries[0].seq
     connection.execute(
