@@ -33,6 +33,7 @@ from app.realtime.wire import (
     Resync,
     WireError,
     parse_client_frame,
+    valid_cid,
 )
 from app.security import hash_token
 from app.services import Services
@@ -194,7 +195,7 @@ def _cid_of(text: str | None) -> str | None:
         cid = json.loads(text or "").get("cid")
     except (ValueError, AttributeError, RecursionError):
         return None
-    return cid if isinstance(cid, str) and len(cid) <= 64 else None
+    return valid_cid(cid)
 
 
 async def _execute(services: Services, conn: Connection, message: CommandMessage) -> None:

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from app.stages import COMMAND_ADAPTER, COMMAND_TYPES, Command, Role
 
 Cid = Annotated[str, Field(min_length=1, max_length=64)]
+BAD_CID = "cid must be a string of 1 to 64 characters, with no lone surrogate"
 
 
 class WireError(Exception):
@@ -68,8 +69,8 @@ def parse_client_frame(frame: str) -> ClientMessage:
     if not isinstance(data, dict):
         raise WireError("invalid_message", "a message is a JSON object with a type")
     cid = data.pop("cid", None)
-    if cid is not None and not (isinstance(cid, str) and 1 <= len(cid) <= 64):
-        raise WireError("invalid_message", "cid must be a string of 1 to 64 characters")
+    if cid is not None and valid_cid(cid) is None:
+        raise WireError("invalid_message", BAD_CID)
     kind = data.get("type")
     if kind in ("ping", "resync"):
         model = Ping if kind == "ping" else Resync
@@ -82,10 +83,25 @@ def parse_client_frame(frame: str) -> ClientMessage:
     if cid is None:
         raise WireError("missing_cid", "every command needs a cid to be idempotent")
     try:
-        command = COMMAND_ADAPTER.validate_python(data)
+        # Strict, from JSON: "60", true or 1.0 is not a number of seconds, yet enums come as
+        # their values and dates as ISO strings, as JSON can only carry them. (Re-encoded
+        # without the cid: the commands forbid unknown fields.)
+        command = COMMAND_ADAPTER.validate_json(json.dumps(data), strict=True)
     except ValidationError as exc:
         raise WireError("invalid_message", _describe(exc), cid) from None
     return CommandMessage(cid=cid, command=command)
+
+
+def valid_cid(value: object) -> str | None:
+    """``value`` if it can be a cid: 1 to 64 characters that can be written back as UTF-8 (a
+    lone surrogate, valid in JSON as ``"\\ud800"``, cannot be stored, logged or echoed)."""
+    if not (isinstance(value, str) and 1 <= len(value) <= 64):
+        return None
+    try:
+        value.encode()
+    except UnicodeEncodeError:
+        return None
+    return value
 
 
 def _describe(exc: ValidationError) -> str:

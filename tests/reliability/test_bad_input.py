@@ -1,0 +1,80 @@
+"""Every bad input gets a clear, typed error, never a crash, a 500 or a traceback in the log."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from tests.reliability.conftest import Live
+from tests.reliability.helpers import Peer, acked, refused
+
+pytestmark = pytest.mark.slow
+
+
+def logged_since(live: Live, start: int) -> str:
+    return "".join(live.server.output[start:])
+
+
+async def a_meeting(shared: Live, name: str) -> dict[str, Peer]:
+    group = await asyncio.to_thread(shared.org.group, name, ["Claire", "Ana"])
+    meeting_id = await asyncio.to_thread(shared.org.meeting, group, client="Claire")
+    people = shared.org.peers(group, meeting_id, ["Olivia", "Claire", "Ana"])
+    for peer in people.values():
+        await peer.connect()
+    return people
+
+
+@pytest.mark.parametrize(
+    "frame",
+    [
+        '{"type": "raise_hand", "cid": "\\ud800"}',
+        '{"type": "ping", "cid": "a\\udfffb"}',
+        '{"type": "resync", "cid": "\\ud800", "since": 0}',
+        '{"type": "no_such_type", "cid": "\\udc00"}',
+        '{"type": "extend_timer", "cid": "\\ud800", "seconds": "60"}',
+    ],
+)
+async def test_a_cid_holding_a_lone_surrogate_is_refused_and_the_socket_stays(
+    shared: Live, frame: str
+) -> None:
+    ana = (await a_meeting(shared, "Surrogates"))["Ana"]
+    start = len(shared.server.output)
+    assert ana.ws is not None
+    at = len(ana.messages)
+    await ana.ws.send(frame)  # valid JSON: a \\ud800 escape, not an invalid UTF-8 byte
+    error = await ana.wait_for(lambda m: m["type"] == "error", start=at)
+    assert error == {
+        "type": "error",
+        "cid": None,
+        "code": "invalid_message",
+        "message": "cid must be a string of 1 to 64 characters, with no lone surrogate",
+    }
+    acked(await ana.send("add_private_note", text="still here"))  # the same socket goes on
+    assert "Traceback" not in logged_since(shared, start)
+
+
+@pytest.mark.parametrize("seconds", ["60", True, 1.0, None, [60], {"s": 60}])
+async def test_a_field_of_the_wrong_type_is_refused_not_coerced(
+    shared: Live, seconds: object
+) -> None:
+    olivia = (await a_meeting(shared, "Strict types"))["Olivia"]
+    acked(await olivia.send("advance_stage", expected_stage="lobby"))
+    answer = refused(await olivia.send("extend_timer", seconds=seconds), "invalid_message")
+    assert answer["message"].startswith("seconds: input should be a valid integer")
+    acked(await olivia.send("extend_timer", seconds=60))
+    assert [e["type"] for e in olivia.events].count("timer_changed") == 1  # the valid one only
+
+
+async def test_other_fields_of_the_wrong_type_are_refused_too(shared: Live) -> None:
+    people = await a_meeting(shared, "Strict fields")
+    olivia, claire, ana = people["Olivia"], people["Claire"], people["Ana"]
+    refused(await olivia.send("advance_stage", expected_stage=["lobby"]), "invalid_message")
+    acked(await olivia.send("advance_stage", expected_stage="lobby"))
+    refused(await ana.send("set_ready", ready="true"), "invalid_message")
+    refused(await ana.send("set_ready", ready=1), "invalid_message")
+    refused(await claire.send("set_case", headline=42, topic_type="problem"), "invalid_message")
+    refused(await olivia.send("call_on", member_id=7), "invalid_message")
+    # The documented forms still work: enums as their values, dates as ISO strings, lists.
+    acked(await ana.send("set_ready", ready=True))
+    acked(await claire.send("set_case", headline="Leading former peers", topic_type="problem"))
