@@ -8,6 +8,7 @@ import sys
 
 import uvicorn
 
+from app import log_filters
 from app.settings import Settings
 from app.store import migrate
 
@@ -29,7 +30,9 @@ def uvicorn_config(settings: Settings, **overrides: object) -> uvicorn.Config:
         "log_level": "info",
     }
     options.update(overrides)
-    return uvicorn.Config(create_app(settings), **options)  # type: ignore[arg-type]
+    config = uvicorn.Config(create_app(settings), **options)  # type: ignore[arg-type]
+    log_filters.install()  # after the Config, which loads uvicorn's logging configuration
+    return config
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -78,3 +78,21 @@ async def test_other_fields_of_the_wrong_type_are_refused_too(shared: Live) -> N
     # The documented forms still work: enums as their values, dates as ISO strings, lists.
     acked(await ana.send("set_ready", ready=True))
     acked(await claire.send("set_case", headline="Leading former peers", topic_type="problem"))
+
+
+async def test_text_frames_that_are_not_utf8_close_their_sockets_and_log_one_line_at_most(
+    shared: Live,
+) -> None:
+    people = await a_meeting(shared, "Not UTF-8")
+    start = len(shared.server.output)
+    for _ in range(20):
+        peer = Peer(shared.server, people["Ana"].meeting_id, people["Ana"].cookie, name="Ana")
+        await peer.connect()
+        assert peer.ws is not None
+        await peer.ws.send(b"\xff\xfe not utf-8", text=True)
+        assert await peer.wait_closed() == 1007
+    # The other sockets carry on, and the log got one line, no traceback.
+    acked(await people["Ana"].send("add_private_note", text="still here"))
+    logged = logged_since(shared, start)
+    assert "Traceback" not in logged
+    assert len([line for line in logged.splitlines() if "UTF-8" in line]) <= 1
