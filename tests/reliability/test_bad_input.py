@@ -96,3 +96,29 @@ async def test_text_frames_that_are_not_utf8_close_their_sockets_and_log_one_lin
     logged = logged_since(shared, start)
     assert "Traceback" not in logged
     assert len([line for line in logged.splitlines() if "UTF-8" in line]) <= 1
+
+
+@pytest.mark.parametrize("moment", ["9999-12-31T23:59:59-14:00", "0001-01-01T00:00:00+14:00"])
+def test_a_meeting_time_beyond_the_calendar_in_utc_is_refused_with_422(
+    shared: Live, moment: str
+) -> None:
+    org = shared.org
+    group = org.group("Far future", ["Claire", "Ana"])
+    scheduled = org.http.post(
+        f"/api/groups/{group.id}/meetings",
+        json={
+            "title": "Out of range",
+            "facilitator_id": group.facilitator_id,
+            "scheduled_for": moment,
+            "consultations": [{"client_id": group.members["Claire"]}],
+        },
+    )
+    assert scheduled.status_code == 422, scheduled.text
+    error = scheduled.json()["error"]
+    assert error["code"] == "invalid"
+    assert error["message"].startswith("scheduled_for: the moment must be between years 1 and 9999")
+    meeting_id = org.meeting(group, client="Claire")
+    moved = org.http.patch(f"/api/meetings/{meeting_id}", json={"scheduled_for": moment})
+    assert moved.status_code == 422, moved.text
+    assert moved.json()["error"]["code"] == "invalid"
+    assert org.http.get(f"/api/meetings/{meeting_id}").json()["scheduled_for"] is None

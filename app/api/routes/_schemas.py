@@ -29,7 +29,18 @@ Email = Annotated[EmailStr, Field(max_length=254)]
 Password = Annotated[str, Field(min_length=10, max_length=256)]
 Token = Annotated[str, Field(min_length=1, max_length=200)]
 Language = Literal["en", "fr"]
-UtcDatetime = Annotated[AwareDatetime, AfterValidator(lambda moment: moment.astimezone(UTC))]
+
+OUT_OF_CALENDAR = "the moment must be between years 1 and 9999 once converted to universal time"
+
+
+def _in_utc(moment: datetime) -> datetime:
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:  # 9999-12-31T23:59:59-14:00 is in year 10000 in UTC
+        raise PydanticCustomError("datetime_range", OUT_OF_CALENDAR) from None
+
+
+UtcDatetime = Annotated[AwareDatetime, AfterValidator(_in_utc)]
 """A moment with its UTC offset (a naive time is ambiguous), answered back in UTC."""
 
 
