@@ -31,11 +31,28 @@ def encode(origin: str, publication: Publication) -> str:
 
 
 def decode(data: bytes | str) -> tuple[str, Publication]:
-    body = json.loads(data)
-    deliveries = tuple(
-        Delivery(seq, payload, audience, hidden) for seq, payload, audience, hidden in body["d"]
-    )
-    return body["o"], Publication(body["m"], deliveries)
+    """The publication ``encode`` made; ValueError if ``data`` is anything else, so that no
+    malformed value reaches the hub."""
+    try:
+        body = json.loads(data)
+        origin, meeting_id = body["o"], body["m"]
+        deliveries = tuple(
+            Delivery(seq, payload, audience, hidden) for seq, payload, audience, hidden in body["d"]
+        )
+    except (KeyError, TypeError) as exc:  # (json.loads and unpacking raise ValueError)
+        raise ValueError(f"not a publication: {exc}") from None
+    if not (isinstance(origin, str) and isinstance(meeting_id, str)):
+        raise ValueError("not a publication: origin and meeting must be strings")
+    for d in deliveries:
+        if not (
+            type(d.seq) is int
+            and isinstance(d.payload, str)
+            and (
+                d.audience is None or (isinstance(d.audience, str) and isinstance(d.redacted, str))
+            )
+        ):
+            raise ValueError("not a publication: a delivery of the wrong shape")
+    return origin, Publication(meeting_id, deliveries)
 
 
 class RedisBroker(Broker):
@@ -144,12 +161,14 @@ class RedisBroker(Broker):
                 first = False
 
     def _deliver(self, data: bytes) -> None:
+        """One publication to the hub. One this process cannot use is logged and skipped: the
+        subscription stays, and the seq it may have carried is read from the database when
+        the next event (or the gap watcher) shows it missing."""
         if data.startswith(self._own):
             return  # delivered locally when published
         try:
             _, publication = decode(data)
-        except (ValueError, KeyError, TypeError):
-            log.warning("ignored a malformed publication")
-            return
-        if publication.meeting_id in self._meetings:
-            self._listener(publication)
+            if publication.meeting_id in self._meetings:
+                self._listener(publication)
+        except Exception as exc:
+            log.warning("skipped a publication this process cannot use (%s)", str(exc)[:200])

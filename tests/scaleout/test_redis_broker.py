@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import uuid
 from collections.abc import AsyncIterator
 
 import pytest
+import redis.asyncio as redis
 
 from app.realtime.broker import Delivery, Publication
-from app.realtime.redis_broker import RedisBroker
+from app.realtime.redis_broker import PREFIX, RedisBroker
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 
@@ -78,3 +80,55 @@ async def test_a_process_hears_its_own_publications_once_and_at_once(
 
     assert one.seqs() == [1, 2, 3]
     assert other.seqs() == [1, 2, 3]
+
+
+async def test_a_publication_that_cannot_be_used_is_skipped_and_the_subscription_stays(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    meeting_id = uuid.uuid4().hex
+    reconnects: list[None] = []
+
+    async def reconnected() -> None:
+        reconnects.append(None)
+
+    other = Process()
+
+    def listen(publication: Publication) -> None:
+        if publication.deliveries[0].payload == "the hub cannot take this":
+            raise ValueError("the hub cannot take this")
+        other.listen(publication)
+
+    await other.broker.start(listen, reconnected)
+    await asyncio.wait_for(other.broker.connected.wait(), 5)
+    await other.broker.subscribe(meeting_id)
+    raw = redis.Redis.from_url(REDIS_URL)
+    garbage = [
+        b"\xff\xfe not even UTF-8",
+        b"not json",
+        b"[1, 2, 3]",
+        b'{"o": "someone", "m": ["a", "list"], "d": []}',
+        f'{{"o": "someone", "m": "{meeting_id}", "d": [[1]]}}'.encode(),
+        f'{{"o": "someone", "m": "{meeting_id}", "d": [["1", "{{}}", null, null]]}}'.encode(),
+        f'{{"o": "someone", "m": "{meeting_id}", "d": [[1, "x", "ana", null]]}}'.encode(),
+        f'{{"o": "someone", "m": "{meeting_id}", "d": [[1, "the hub cannot take this", null,'
+        " null]]}".encode(),
+    ]
+    try:
+        with caplog.at_level(logging.WARNING, logger="app.realtime.redis_broker"):
+            for data in garbage:
+                await raw.publish(PREFIX + meeting_id, data)
+            one = RedisBroker(REDIS_URL)
+            await one.start(lambda _publication: None)
+            await asyncio.wait_for(one.connected.wait(), 5)
+            await one.publish(publication(meeting_id, 2))
+            await until(other, 1)
+            await one.close()
+    finally:
+        await raw.aclose()
+        await other.broker.close()
+
+    assert other.seqs() == [2]  # the real one, after every bad one
+    assert reconnects == []  # never resubscribed: the subscription stayed up
+    skipped = [r for r in caplog.records if "skipped a publication" in r.getMessage()]
+    assert len(skipped) == len(garbage)
+    assert not [r for r in caplog.records if "subscription lost" in r.getMessage()]
