@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
-import time
 from typing import Any
 
-from sqlalchemy import Engine, event
+from sqlalchemy import Connection, Engine, event
 from sqlalchemy import create_engine as sa_create_engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
@@ -60,29 +60,34 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def checkpoint_wal(engine: Engine) -> bool:
-    """After a purge: copy the WAL into the database and truncate it to zero bytes, so that the
-    deleted texts no longer sit in ``codev.db-wal`` (pages written before the purge stay there
-    until about 4 MB of later writes wrap them otherwise). Call it once the purge committed: it
-    cannot run inside a transaction. Retries while readers or a writer hold the WAL; False if it
-    never got through (the next purge's checkpoint, or a clean shutdown, completes it).
-    A no-op on PostgreSQL."""
+async def checkpoint_wal(engine: AsyncEngine) -> bool:
+    """After a purge or a delete: copy the WAL into the database and truncate it to zero bytes,
+    so that the deleted texts no longer sit in ``codev.db-wal`` (pages written before the purge
+    stay there otherwise, until about 4 MB of later writes wrap them). Call it once the delete
+    committed: it cannot run inside a transaction. Retries while readers or a writer hold the
+    WAL; False if it never got through (the next checkpoint, or a clean shutdown, completes it).
+    A no-op on PostgreSQL (see the README on VACUUM)."""
     if engine.dialect.name != "sqlite":
         return True
     for attempt in range(CHECKPOINT_ATTEMPTS):
-        with engine.connect() as connection:
-            connection.exec_driver_sql(f"PRAGMA busy_timeout={CHECKPOINT_BUSY_TIMEOUT_MS}")
-            try:
-                busy = connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").scalar()
-            except OperationalError:  # another connection is checkpointing or writing
-                busy = 1
-            finally:
-                connection.exec_driver_sql(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-        if not busy:
-            return True
-        time.sleep(0.05 * 2**attempt)
+        async with engine.connect() as connection:
+            if await connection.run_sync(_checkpoint):
+                return True
+        await asyncio.sleep(0.05 * 2**attempt)
     log.warning("the WAL could not be checkpointed after a purge: readers kept it busy")
     return False
+
+
+def _checkpoint(connection: Connection) -> bool:
+    """One TRUNCATE checkpoint; False when readers or a writer kept it from completing."""
+    connection.exec_driver_sql(f"PRAGMA busy_timeout={CHECKPOINT_BUSY_TIMEOUT_MS}")
+    try:
+        busy = connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").scalar()
+    except OperationalError:  # another connection is checkpointing
+        return False
+    finally:
+        connection.exec_driver_sql(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    return not busy
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

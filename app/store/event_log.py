@@ -319,10 +319,8 @@ class MeetingLog:
     async def checkpoint(self) -> None:
         """After a purge committed: leave none of the deleted bytes in SQLite's WAL. Never fails
         the purge itself (it is committed): a checkpoint that could not run is logged."""
-        if self._writer.dialect.name != "sqlite":
-            return
         try:
-            await asyncio.to_thread(checkpoint_wal, self._writer)
+            await checkpoint_wal(self._engine)
         except Exception as exc:
             log.warning("the WAL checkpoint after a purge failed: %s", exc)
 

@@ -199,3 +199,34 @@ async def test_an_ended_no_trace_meeting_leaves_none_of_its_texts_in_the_databas
             assert live_rows_holding(url, markers) == {}
     if kind == "sqlite":  # and once it stopped
         assert sqlite_files_holding(data_dir, markers) == {}
+
+
+async def test_a_deleted_meeting_leaves_none_of_its_texts_in_the_database_files(
+    tmp_path: Path,
+) -> None:
+    markers = {name: f"mk{uuid.uuid4().hex}" for name in ("case_headline", "question", "note")}
+    data_dir = tmp_path / "data"
+    with live_server(data_dir) as server:
+        org = await asyncio.to_thread(Organizer.bootstrap, server)
+        group = await asyncio.to_thread(org.group, "Circle", ["Claire", "Ana"])
+        meeting_id = await asyncio.to_thread(org.meeting, group, client="Claire")
+        people = org.peers(group, meeting_id, ["Olivia", "Claire", "Ana"])
+        for peer in people.values():
+            await peer.connect()
+        olivia, claire, ana = people.values()
+        acked(await ana.send("add_private_note", text=markers["note"]))
+        acked(await olivia.send("advance_stage", expected_stage="lobby"))
+        acked(
+            await claire.send("set_case", headline=markers["case_headline"], topic_type="problem")
+        )
+        acked(await olivia.send("advance_stage", expected_stage="presentation"))
+        acked(await ana.send("ask_question", text=markers["question"]))
+        assert len(sqlite_files_holding(data_dir, markers)) == 3  # the test can see them
+
+        deleted = await asyncio.to_thread(org.http.delete, f"/api/meetings/{meeting_id}")
+        assert deleted.status_code == 204
+        assert sqlite_files_holding(data_dir, markers) == {}
+        for peer in people.values():
+            await peer.close()
+        org.close()
+    assert sqlite_files_holding(data_dir, markers) == {}

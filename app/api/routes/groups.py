@@ -14,6 +14,7 @@ from app.api.deps import ServicesDep, SessionDep
 from app.api.routes._access import Standing, group_for
 from app.api.routes._schemas import Body, GroupName, GroupPublic, MemberPublic, Name, Patch
 from app.api.routes.members import group_members
+from app.store.db import checkpoint_wal
 from app.store.models import Group, Meeting, Member
 
 router = APIRouter(prefix="/api/groups", tags=["groups"])
@@ -111,6 +112,7 @@ async def delete_group(
     ).all()
     await session.delete(group)
     await session.commit()
+    await checkpoint_wal(services.engine)  # gone from SQLite's WAL too, not only from the rows
     for meeting_id in meetings:
         services.meetings.forget(meeting_id)
         await services.hub.close_meeting(meeting_id)

@@ -37,6 +37,7 @@ from app.security import hash_token, new_token
 from app.settings import Settings
 from app.stages import MeetingPlan, MeetingState, Stage, new_meeting
 from app.stages.errors import WrongStage
+from app.store.db import checkpoint_wal
 from app.store.models import Meeting, new_id
 
 router = APIRouter(prefix="/api", tags=["meetings"])
@@ -204,6 +205,7 @@ async def delete_meeting(
     meeting, _group = await meeting_for(session, who, meeting_id, Standing.FACILITATOR)
     await session.delete(meeting)
     await session.commit()
+    await checkpoint_wal(services.engine)  # gone from SQLite's WAL too, not only from the rows
     services.meetings.forget(meeting_id)
     await services.hub.close_meeting(meeting_id)
 
