@@ -65,16 +65,21 @@ async def checkpoint_wal(engine: AsyncEngine) -> bool:
     so that the deleted texts no longer sit in ``codev.db-wal`` (pages written before the purge
     stay there otherwise, until about 4 MB of later writes wrap them). Call it once the delete
     committed: it cannot run inside a transaction. Retries while readers or a writer hold the
-    WAL; False if it never got through (the next checkpoint, or a clean shutdown, completes it).
-    A no-op on PostgreSQL (see the README on VACUUM)."""
+    WAL; False if it never got through (the next checkpoint, or a clean shutdown, completes it),
+    never an exception: what it follows is committed already. A no-op on PostgreSQL (see the
+    README on VACUUM)."""
     if engine.dialect.name != "sqlite":
         return True
-    for attempt in range(CHECKPOINT_ATTEMPTS):
-        async with engine.connect() as connection:
-            if await connection.run_sync(_checkpoint):
-                return True
-        await asyncio.sleep(0.05 * 2**attempt)
-    log.warning("the WAL could not be checkpointed after a purge: readers kept it busy")
+    try:
+        for attempt in range(CHECKPOINT_ATTEMPTS):
+            async with engine.connect() as connection:
+                if await connection.run_sync(_checkpoint):
+                    return True
+            await asyncio.sleep(0.05 * 2**attempt)
+    except Exception as exc:
+        log.warning("the WAL checkpoint after a delete failed: %s", exc)
+        return False
+    log.warning("the WAL could not be checkpointed after a delete: readers kept it busy")
     return False
 
 

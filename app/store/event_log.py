@@ -18,7 +18,6 @@ Two things keep a write cheap enough for thousands of live participants per proc
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -45,8 +44,6 @@ from app.realtime.broker import Delivery
 from app.stages import EVENT_ADAPTER, MeetingState, Stage, fold, redacted
 from app.store.db import checkpoint_wal, writer_engine
 from app.store.models import Meeting, MeetingEvent, ProcessedCommand, utcnow
-
-log = logging.getLogger(__name__)
 
 SNAPSHOT_EVERY = 32
 """Events between two snapshots at most: a load folds fewer than this many (plus one command's)."""
@@ -317,12 +314,8 @@ class MeetingLog:
         return True
 
     async def checkpoint(self) -> None:
-        """After a purge committed: leave none of the deleted bytes in SQLite's WAL. Never fails
-        the purge itself (it is committed): a checkpoint that could not run is logged."""
-        try:
-            await checkpoint_wal(self._engine)
-        except Exception as exc:
-            log.warning("the WAL checkpoint after a purge failed: %s", exc)
+        """After a purge committed: leave none of the deleted bytes in SQLite's WAL."""
+        await checkpoint_wal(self._engine)
 
     async def close(self) -> None:
         """Wait for pending commits, then release the writer's connections."""
