@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 
 import uvicorn
@@ -52,7 +53,8 @@ def main(argv: list[str] | None = None) -> int:
         migrate.upgrade(settings)
         print(f"database is up to date ({_safe(settings.sqlalchemy_url)})")
         return 0
-    uvicorn.Server(uvicorn_config(settings)).run()
+    with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises the SIGINT it stopped on
+        uvicorn.Server(uvicorn_config(settings)).run()
     return 0
 
 
