@@ -238,6 +238,10 @@ def theirs(state: MeetingState, member_id: str) -> list[dict[str, Any]]:
         where = {"consultation": index + 1}
         for key in ("questions", "rephrasings", "contributions", "scribe_notes"):
             out += [{"kind": key, **where, **x} for x in record[key] if x["author"] == member_id]
+        for item in out:
+            if item["kind"] == "questions":  # the answer is the client's, not theirs
+                item.pop("answer", None)
+                item.pop("answered_at", None)
         for key in ("learnings", "evaluations"):
             if member_id in record[key]:
                 out.append({"kind": key, **where, **record[key][member_id]})

@@ -124,7 +124,7 @@ async def consult(people: dict[str, Participant], mark: str) -> list[str]:
             question=typed("question"),
         )
     )
-    refused = await ana.send("ask_question", text=typed("too-early"))
+    refused = await ana.send("ask_question", text=typed("refused"))
     assert refused["code"] == "wrong_stage", refused
     await advance("presentation")
     asked = ok(await ana.send("ask_question", text=typed("ask")))
@@ -157,4 +157,4 @@ async def consult(people: dict[str, Participant], mark: str) -> list[str]:
         )
     )
     await advance("conclusion")
-    return texts
+    return texts  # the meeting has ended
