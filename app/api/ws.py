@@ -68,6 +68,7 @@ async def meeting_socket(
     services: Services = websocket.app.state.services
     origin = websocket.headers.get("origin")
     if origin is not None and origin.rstrip("/") not in services.settings.origins:
+        logs.refused(log, meeting_id, None, None, "bad_origin")
         await websocket.close(CLOSE_POLICY, "origin not allowed")  # before accept: HTTP 403
         return
     try:
