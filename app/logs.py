@@ -20,6 +20,8 @@ from app.settings import Settings
 FIELDS = ("meeting_id", "member_id", "cid", "code", "command", "seconds", "display")
 """The structured fields a line may carry (passed with ``extra=``), in the order shown."""
 
+HANDLER = "codev"
+
 SECRET_IN_PATH = re.compile(r"(/invite/)[^/?#\s\"]+|([?&](?:token|display)=)[^&#\s\"]+")
 
 
@@ -80,9 +82,10 @@ def configure(settings: Settings) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter() if settings.log_format == "json" else TextFormatter())
     handler.addFilter(Redact())
+    handler.set_name(HANDLER)
     root = logging.getLogger()
-    for old in list(root.handlers):
-        root.removeHandler(old)
+    for old in [h for h in root.handlers if h.get_name() == HANDLER]:
+        root.removeHandler(old)  # configured again (tests run several commands in one process)
     root.addHandler(handler)
     root.setLevel(settings.log_level.upper())
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access", "uvicorn.asgi"):
