@@ -50,6 +50,11 @@ class Settings(BaseSettings):
     """``json``: one JSON object per line, for a log collector; ``text``: readable lines."""
     log_level: Literal["debug", "info", "warning", "error"] = "info"
 
+    @field_validator("log_format", "log_level", mode="before")
+    @classmethod
+    def _lowercase(cls, value: object) -> object:
+        return value.lower() if isinstance(value, str) else value
+
     @field_validator("allowed_origins", mode="before")
     @classmethod
     def _comma_separated(cls, value: object) -> object:
