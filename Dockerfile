@@ -15,5 +15,7 @@ RUN pip install -e . && useradd --system --home /data codev && mkdir -p /data &&
 USER codev
 VOLUME ["/data"]
 EXPOSE 8000
-HEALTHCHECK CMD python -c "import urllib.request,os; urllib.request.urlopen(f'http://127.0.0.1:{os.environ[\"CODEV_PORT\"]}/api/setup')"
+# /readyz: the database (and Redis, when configured) answer; /livez would check the process only.
+HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=3 \
+    CMD python -c "import urllib.request,os; urllib.request.urlopen(f'http://127.0.0.1:{os.environ[\"CODEV_PORT\"]}/readyz', timeout=3)"
 CMD ["codev", "serve"]

@@ -1,14 +1,14 @@
-"""``codev serve`` and ``codev migrate``: what ``make run`` calls."""
+"""``codev serve`` and ``codev migrate`` (what ``make run`` calls), and the admin commands."""
 
 from __future__ import annotations
 
 import argparse
-import logging
+import contextlib
 import sys
 
 import uvicorn
 
-from app import log_filters
+from app import admin, log_filters, logs
 from app.settings import Settings
 from app.store import migrate
 
@@ -27,7 +27,8 @@ def uvicorn_config(settings: Settings, **overrides: object) -> uvicorn.Config:
         "ws_per_message_deflate": False,  # costs memory per socket, leaks via compression
         "proxy_headers": True,
         "lifespan": "on",
-        "log_level": "info",
+        "log_level": settings.log_level,
+        "log_config": None,  # uvicorn's loggers go through the app's handler (app.logs)
     }
     options.update(overrides)
     config = uvicorn.Config(create_app(settings), **options)  # type: ignore[arg-type]
@@ -42,16 +43,20 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--host", help="overrides CODEV_HOST")
     serve.add_argument("--port", type=int, help="overrides CODEV_PORT")
     commands.add_parser("migrate", help="upgrade the database schema and exit")
+    admin.add_parsers(commands)
     args = parser.parse_args(argv)
 
     overrides = {k: v for k in ("host", "port") if (v := getattr(args, k, None)) is not None}
     settings = Settings(**overrides)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    logs.configure(settings)
+    if args.command in admin.COMMANDS:
+        return admin.run(args, settings)
     if args.command == "migrate":
         migrate.upgrade(settings)
         print(f"database is up to date ({_safe(settings.sqlalchemy_url)})")
         return 0
-    uvicorn.Server(uvicorn_config(settings)).run()
+    with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises the SIGINT it stopped on
+        uvicorn.Server(uvicorn_config(settings)).run()
     return 0
 
 

@@ -16,6 +16,8 @@ from app.api import ws
 from app.api.routes import ROUTERS
 from app.first_run import announce_setup_link
 from app.meetings import MeetingService
+from app.ops import health
+from app.ops import metrics as ops_metrics
 from app.realtime.broker import create_broker
 from app.realtime.hub import Hub
 from app.realtime.socket_send import KeepSocketSend
@@ -24,12 +26,14 @@ from app.settings import Settings
 from app.store import migrate
 from app.store.db import create_engine, session_factory
 from app.store.event_log import MeetingLog
+from app.store.tombstones import Tombstones
 
 FRONTEND = Path(__file__).resolve().parents[1] / "frontend"
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
+    metrics = ops_metrics.Metrics()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -38,10 +42,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         sessions = session_factory(engine)
         broker = create_broker(settings)
         log = MeetingLog(engine)
-        meetings = MeetingService(log, broker)
+        log.on_batch = metrics.group_commit
+        tombstones = Tombstones(settings.data_dir)
+        meetings = MeetingService(log, broker, tombstones=tombstones)
         hub = Hub(settings, meetings, log, broker)
-        await broker.start(hub.on_publication, hub.catch_up_all)
-        services = Services(settings, engine, sessions, broker, meetings, hub)
+        await broker.start(metrics.timed(hub.on_publication), hub.catch_up_all)
+        services = Services(
+            settings,
+            engine,
+            sessions,
+            broker,
+            meetings,
+            hub,
+            metrics=metrics,
+            tombstones=tombstones,
+        )
+        metrics.watch(services)
         app.state.services = services
         await announce_setup_link(services)
         watcher = None
@@ -66,9 +82,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     api_errors.install(app)
+    app.state.metrics = metrics
+    app.add_middleware(ops_metrics.HttpMetrics, metrics=metrics)
     app.add_middleware(KeepSocketSend)  # outermost: the server's own send, for the hub
     for router in ROUTERS:
         app.include_router(router)
     app.include_router(ws.router)
+    app.include_router(health.router)
+    app.include_router(ops_metrics.router)
     app.mount("/", StaticFiles(directory=FRONTEND, html=True), name="frontend")
     return app

@@ -30,6 +30,7 @@ from app.stages import (
     replan,
 )
 from app.store.event_log import MeetingLog
+from app.store.tombstones import Tombstones
 
 CACHED_MEETINGS = 2_000
 
@@ -66,9 +67,14 @@ def _utcnow() -> datetime:
 
 class MeetingService:
     def __init__(
-        self, log: MeetingLog, broker: Broker, clock: Callable[[], datetime] = _utcnow
+        self,
+        log: MeetingLog,
+        broker: Broker,
+        clock: Callable[[], datetime] = _utcnow,
+        tombstones: Tombstones | None = None,
     ) -> None:
         self._log = log
+        self._tombstones = tombstones
         self._broker = broker
         self._clock = clock
         # One writer per meeting inside this process; across processes the CAS decides.
@@ -166,6 +172,8 @@ class MeetingService:
         new = fold(state, events)
         deliveries = tuple(to_delivery(event) for event in events)
         kinds = [event.type for event in events]
+        if self._tombstones is not None and "content_purged" in kinds:  # before: never lost
+            await asyncio.to_thread(self._tombstones.record_purge, state.meeting_id)
         stored = await self._log.commit(new, state.seq, deliveries, kinds, actor, cid, connection)
         if not stored:
             return None

@@ -8,9 +8,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.meetings import MeetingService
+from app.ops.metrics import Metrics
 from app.realtime.broker import Broker
 from app.realtime.hub import Hub
 from app.settings import Settings
+from app.store.tombstones import Tombstones
 
 
 @dataclass
@@ -21,3 +23,5 @@ class Services:
     broker: Broker
     meetings: MeetingService
     hub: Hub
+    metrics: Metrics
+    tombstones: Tombstones

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from functools import cached_property
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -44,6 +44,16 @@ class Settings(BaseSettings):
     frame_burst: int = Field(default=40, ge=1)
     flood_close_after: int = Field(default=100, ge=1)
     """Refused messages in a row after which a flooding socket is closed (1008)."""
+    metrics_token: str = ""
+    """``/metrics`` answers only a ``Bearer`` of this token; empty turns it off (404)."""
+    log_format: Literal["text", "json"] = "text"
+    """``json``: one JSON object per line, for a log collector; ``text``: readable lines."""
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+
+    @field_validator("log_format", "log_level", mode="before")
+    @classmethod
+    def _lowercase(cls, value: object) -> object:
+        return value.lower() if isinstance(value, str) else value
 
     @field_validator("allowed_origins", mode="before")
     @classmethod

@@ -406,10 +406,9 @@ def drive(
         for server in servers:
             server.stop()
     merged = _merge(reports)
-    # Tracebacks while serving; uvicorn re-raises the SIGINT we stop it with after a clean
-    # shutdown (a KeyboardInterrupt traceback at exit), which is not counted here.
+    # Tracebacks while serving, not while shutting down.
     logs = "".join(
-        s.log_path.read_text(errors="replace").split("INFO:     Shutting down", 1)[0]
+        s.log_path.read_text(errors="replace").split("uvicorn.error: Shutting down", 1)[0]
         for s in servers
     )
     merged.update(

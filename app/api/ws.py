@@ -19,6 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.types import Message
 from starlette.websockets import WebSocketDisconnect
 
+from app import logs
 from app.api.auth import SESSION_COOKIE, resolve_participant
 from app.errors import AppError, NotAuthenticated, NotFound, PermissionDenied
 from app.meetings import Busy
@@ -68,11 +69,13 @@ async def meeting_socket(
     services: Services = websocket.app.state.services
     origin = websocket.headers.get("origin")
     if origin is not None and origin.rstrip("/") not in services.settings.origins:
+        logs.refused(log, meeting_id, None, None, "bad_origin")
         await websocket.close(CLOSE_POLICY, "origin not allowed")  # before accept: HTTP 403
         return
     try:
         meeting, member_id, name = await _authenticate(services, websocket, meeting_id, display)
     except AppError as exc:
+        logs.refused(log, meeting_id, None, None, exc.code)
         await websocket.accept()
         error = Error(cid=None, code=exc.code, message=exc.message)
         await websocket.send_text(error.model_dump_json())
@@ -92,10 +95,12 @@ async def meeting_socket(
     try:
         await services.hub.join(conn, since)
     except TooManyConnections as exc:
+        logs.refused(log, meeting_id, member_id, None, "too_many_connections")
         error = Error(cid=None, code="too_many_connections", message=str(exc))
         await websocket.send_text(error.model_dump_json())
         await websocket.close(CLOSE_POLICY, "too many connections")
         return
+    opened = time.monotonic()
     reader = conn.reader = asyncio.current_task()
     assert reader is not None
     try:
@@ -107,6 +112,7 @@ async def meeting_socket(
             raise  # the server is stopping
         reader.uncancel()  # the hub closed this socket (overflow): a normal end
     finally:
+        logs.connection_closed(log, meeting_id, member_id, opened, conn.display)
         await services.hub.leave(conn)
         writer = conn.writer
         if writer is not None:
@@ -199,21 +205,27 @@ def _cid_of(text: str | None) -> str | None:
 
 
 async def _execute(services: Services, conn: Connection, message: CommandMessage) -> None:
+    started, kind = time.perf_counter(), message.command.type
     try:
         outcome = await services.meetings.execute(
             conn.meeting_id, conn.member_id, message.cid, message.command
         )
     except (CommandRefused, AppError) as exc:
         _reply(conn, Error(cid=message.cid, code=exc.code, message=exc.message))
+        services.metrics.command(kind, exc.code, started)
         return
     except (SQLAlchemyError, OSError) as exc:
         # An overloaded or unreachable database: the command may be sent again (same cid), so
         # it is an answer the client can act on, not a dropped socket.
         log.warning("command in meeting %s failed on the database: %s", conn.meeting_id, exc)
         _reply(conn, Error(cid=message.cid, code=Busy.code, message=BUSY_MESSAGE))
+        services.metrics.command(kind, Busy.code, started)
         return
     _reply(conn, Ack(cid=message.cid, seq=outcome.seq, duplicate=outcome.duplicate))
+    services.metrics.command(kind, "duplicate" if outcome.duplicate else "ack", started)
 
 
 def _reply(conn: Connection, message: Ack | Error | Pong) -> None:
+    if isinstance(message, Error):
+        logs.refused(log, conn.meeting_id, conn.member_id, message.cid, message.code)
     conn.push((0, message.model_dump_json()))

@@ -43,6 +43,11 @@ Reconnected = Callable[[], Awaitable[None]]
 class Broker(ABC):
     """Publish to a meeting; receive the meetings this process subscribed to."""
 
+    published = 0
+    """Publications made by this process (for ``/metrics``)."""
+    reconnects = 0
+    """Links to the other processes lost and made again (for ``/metrics``)."""
+
     async def start(self, listener: Listener, on_reconnect: Reconnected | None = None) -> None:
         """Deliver publications to ``listener``; call ``on_reconnect`` after any lost link."""
         self._listener = listener
@@ -68,6 +73,7 @@ class InProcessBroker(Broker):
         self._meetings: set[str] = set()
 
     async def publish(self, publication: Publication) -> None:
+        self.published += 1
         if publication.meeting_id in self._meetings:
             self._listener(publication)
 

@@ -62,6 +62,13 @@ Item = tuple[int, str] | Greet | CatchUp | CloseAfter
 """A queued item: (seq, text) for an event, (0, text) for an unsequenced message, or a request."""
 
 
+@dataclass(slots=True)
+class QueueDepth:
+    """The most items one socket of this process ever had queued (for ``/metrics``)."""
+
+    high_water: int = 0
+
+
 @dataclass(eq=False)
 class Connection:
     meeting_id: str
@@ -93,6 +100,7 @@ class Connection:
     """True once the server gave up on this socket: nothing more is queued or sent."""
     gone: asyncio.Event = field(default_factory=asyncio.Event)
     """Set once the server closed this socket, or gave up trying: its reader stops then."""
+    depth: QueueDepth = field(default_factory=QueueDepth)
 
     def push(self, item: Item) -> None:
         # No task waits on an idle socket: one starts when there is something to send and ends
@@ -110,6 +118,8 @@ class Connection:
             # carries on only if a send or a log read has to wait.
             self.draining = True
             self.writer = run_eagerly(self.drain(self))
+        elif len(self.queue) > self.depth.high_water:  # only a socket that makes sends wait
+            self.depth.high_water = len(self.queue)
 
     def send_text(self, text: str) -> Awaitable[None]:
         return self.send({"type": "websocket.send", "text": text})
@@ -181,6 +191,9 @@ class Hub:
         self._log = log
         self._broker = broker
         self._rooms: dict[str, Room] = {}
+        self.queue_depth = QueueDepth()
+        self.gaps_filled = 0
+        """Sockets caught up from the log after a lost publication (for ``/metrics``)."""
 
     def connection(
         self,
@@ -202,6 +215,7 @@ class Hub:
             drain=self.write,
             limit=self._settings.socket_queue_size,
             display=display,
+            depth=self.queue_depth,
         )
 
     # --- membership -----------------------------------------------------------------------------
@@ -235,6 +249,10 @@ class Hub:
         text = Presence(online=room.presence()).model_dump_json()
         for conn in room.connections:
             conn.push((0, text))
+
+    def counts(self) -> tuple[int, int]:
+        """(meetings with a socket here, sockets here): read at a scrape, not kept per event."""
+        return len(self._rooms), sum(len(room.connections) for room in self._rooms.values())
 
     def presence(self, meeting_id: str) -> list[PresenceEntry]:
         room = self._rooms.get(meeting_id)
@@ -310,6 +328,7 @@ class Hub:
         except (SQLAlchemyError, OSError) as exc:
             log.warning("could not read meeting %s's log to fill a gap: %s", conn.meeting_id, exc)
             return False
+        self.gaps_filled += bool(missed)
         for delivery in missed:
             await conn.send_text(delivery.for_member(conn.member_id))
             conn.sent = delivery.seq

@@ -90,6 +90,7 @@ class RedisBroker(Broker):
         """Deliver locally now; queue for the other processes. The writer (holding its meeting's
         lock) does not wait for Redis: one task sends the queue in order, a pipeline per round
         trip, so this process's publications of a meeting still reach Redis in seq order."""
+        self.published += 1
         if publication.meeting_id in self._meetings:
             self._listener(publication)
         self._outbox.append((PREFIX + publication.meeting_id, encode(self._origin, publication)))
@@ -140,6 +141,7 @@ class RedisBroker(Broker):
                 channels = [PREFIX + m for m in self._meetings] + ["codev:control"]
                 await self._pubsub.subscribe(*channels)
                 self.connected.set()
+                self.reconnects += not first
                 if not first and self._on_reconnect is not None:
                     await self._on_reconnect()
                 first, backoff = False, 0.1

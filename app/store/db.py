@@ -27,10 +27,13 @@ def create_engine(settings: Settings) -> AsyncEngine:
     url = settings.async_url
     if url.startswith("sqlite"):
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, connect_args={"timeout": 30})
+        # hide_parameters: an error's text (logged) must not carry what a participant typed.
+        engine = create_async_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
-    return create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+    return create_async_engine(
+        url, pool_size=10, max_overflow=10, pool_pre_ping=True, hide_parameters=True
+    )
 
 
 def writer_engine(engine: AsyncEngine, connections: int) -> Engine:
@@ -38,12 +41,14 @@ def writer_engine(engine: AsyncEngine, connections: int) -> Engine:
     in a worker thread: one thread hop per transaction instead of one per statement."""
     url = engine.url
     if url.drivername == "sqlite+aiosqlite":
-        twin = sa_create_engine(url.set(drivername="sqlite"), connect_args={"timeout": 30})
+        twin = sa_create_engine(
+            url.set(drivername="sqlite"), connect_args={"timeout": 30}, hide_parameters=True
+        )
         event.listen(twin, "connect", _sqlite_pragmas)
         return twin
     # No pre-ping, a round trip per transaction: the writer retries on a fresh connection when
     # one turns out dead.
-    return sa_create_engine(url, pool_size=connections, max_overflow=0)
+    return sa_create_engine(url, pool_size=connections, max_overflow=0, hide_parameters=True)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -18,7 +18,8 @@ Two things keep a write cheap enough for thousands of live participants per proc
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Sequence
+import time
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -121,6 +122,8 @@ class MeetingLog:
         self._writer = writer_engine(engine, self._writers)
         self._pending: list[tuple[Write, asyncio.Future[bool]]] = []
         self._flushers: set[asyncio.Task[None]] = set()
+        self.on_batch: Callable[[int, float], None] = lambda size, seconds: None
+        """Told each group-commit transaction's size and duration (``/metrics``)."""
 
     # --- reading --------------------------------------------------------------------------------
 
@@ -208,7 +211,9 @@ class MeetingLog:
         try:
             while self._pending:
                 batch, self._pending = self._pending[:MAX_BATCH], self._pending[MAX_BATCH:]
+                started = time.perf_counter()
                 results = await self._write_batch([write for write, _ in batch])
+                self.on_batch(len(batch), time.perf_counter() - started)
                 if any(r is True and _purges(w) for (w, _), r in zip(batch, results, strict=True)):
                     await self.checkpoint()  # before the acks: "ended" means gone from the files
                 for (_, done), result in zip(batch, results, strict=True):

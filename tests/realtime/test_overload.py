@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from app.api.ws import _execute
+from app.ops.metrics import Metrics
 from app.realtime.hub import Connection
 from app.realtime.wire import CommandMessage, parse_client_frame
 from tests.realtime.test_gap_fill import Socket
@@ -36,7 +37,8 @@ async def test_a_question_the_database_cannot_take_is_answered_busy_and_the_sock
     message = parse_client_frame(frame)
     assert isinstance(message, CommandMessage)
 
-    await _execute(SimpleNamespace(meetings=Overloaded()), conn, message)  # type: ignore[arg-type]
+    services = SimpleNamespace(meetings=Overloaded(), metrics=Metrics())
+    await _execute(services, conn, message)  # type: ignore[arg-type]
 
     reply = json.loads(sent[0])
     assert (reply["type"], reply["cid"], reply["code"]) == ("error", "q-1", "busy")

@@ -110,6 +110,7 @@ async def delete_group(
     meetings = (
         await session.exec(select(Meeting.id).where(col(Meeting.group_id) == group.id))
     ).all()
+    services.tombstones.record("group", group.id)  # a restore must not bring it back
     await session.delete(group)
     await session.commit()
     await checkpoint_wal(services.engine)  # gone from SQLite's WAL too, not only from the rows

@@ -203,6 +203,7 @@ async def delete_meeting(
 ) -> None:
     """Deletes the meeting with its events (ON DELETE CASCADE)."""
     meeting, _group = await meeting_for(session, who, meeting_id, Standing.FACILITATOR)
+    services.tombstones.record("meeting", meeting.id)  # a restore must not bring it back
     await session.delete(meeting)
     await session.commit()
     await checkpoint_wal(services.engine)  # gone from SQLite's WAL too, not only from the rows

@@ -11,7 +11,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.api.auth import CurrentIdentity
-from app.api.deps import SessionDep
+from app.api.deps import ServicesDep, SessionDep
 from app.api.routes._access import Standing, group_for, member_for
 from app.api.routes._schemas import Body, Email, Language, MemberPublic, Name, Patch
 from app.errors import Conflict
@@ -87,8 +87,11 @@ async def update_member(
 
 
 @router.delete("/members/{member_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def delete_member(member_id: str, session: SessionDep, who: CurrentIdentity) -> None:
+async def delete_member(
+    member_id: str, session: SessionDep, services: ServicesDep, who: CurrentIdentity
+) -> None:
     """Deletes the member, their invites and sessions (they are signed out at once)."""
     member = await member_for(session, who, member_id)
+    services.tombstones.record("member", member.id)  # a restore must not bring it back
     await session.delete(member)
     await session.commit()

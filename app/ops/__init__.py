@@ -1,0 +1,1 @@
+"""Running Codev as a service: health, metrics, backups."""
