@@ -44,6 +44,8 @@ class Settings(BaseSettings):
     frame_burst: int = Field(default=40, ge=1)
     flood_close_after: int = Field(default=100, ge=1)
     """Refused messages in a row after which a flooding socket is closed (1008)."""
+    access_sweep_seconds: float = Field(default=15.0, gt=0)
+    """How often every open socket's access is decided again (in case a notice was lost)."""
 
     @field_validator("allowed_origins", mode="before")
     @classmethod

@@ -2,7 +2,8 @@
 
 An invite is a long random token, stored as a keyed hash, that signs its member in. It stays
 valid until it expires or the organizer revokes it, so the member can open it on each device;
-making a new one revokes the old ones, so a leaked link is fixed by sending a fresh one.
+making a new one revokes the old ones and ends the sessions they opened, so a leaked link is
+fixed by sending a fresh one. Either way the member's open sockets are decided again at once.
 """
 
 from __future__ import annotations
@@ -17,10 +18,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.responses import Response
 
 from app.api.auth import CurrentIdentity, SessionToken, sign_in
-from app.api.deps import SessionDep, SettingsDep
+from app.api.deps import ServicesDep, SessionDep, SettingsDep
 from app.api.routes._access import member_for
 from app.api.routes._schemas import Body, MemberPublic, Token
 from app.errors import AppError, Gone, NotFound
+from app.realtime.broker import AccessChanged
 from app.security import hash_token, new_token
 from app.settings import Settings
 from app.store.models import AuthSession, Invite, Member, utcnow
@@ -44,12 +46,16 @@ class InviteAccept(Body):
 
 @router.post("/members/{member_id}/invite", status_code=status.HTTP_201_CREATED)
 async def create_invite(
-    member_id: str, session: SessionDep, settings: SettingsDep, who: CurrentIdentity
+    member_id: str, session: SessionDep, services: ServicesDep, who: CurrentIdentity
 ) -> InviteLink:
-    """A new personal link for the member; their earlier links stop working."""
+    """A new personal link for the member; their earlier links stop working, and so do the
+    sessions those links opened."""
+    settings = services.settings
     member = await member_for(session, who, member_id)
     now = utcnow()
     await _revoke(session, member.id, now)
+    opened_by_old = select(Invite.id).where(col(Invite.member_id) == member.id)
+    await session.exec(delete(AuthSession).where(col(AuthSession.invite_id).in_(opened_by_old)))
     token = new_token()
     expires_at = now + timedelta(days=settings.invite_ttl_days)
     session.add(
@@ -58,16 +64,20 @@ async def create_invite(
         )
     )
     await session.commit()
+    await services.broker.publish_access(AccessChanged("member", member.id))
     return InviteLink(url=f"{settings.base_url}/invite/{token}", expires_at=expires_at)
 
 
 @router.delete("/members/{member_id}/invite", status_code=status.HTTP_204_NO_CONTENT)
-async def revoke_invite(member_id: str, session: SessionDep, who: CurrentIdentity) -> None:
+async def revoke_invite(
+    member_id: str, session: SessionDep, services: ServicesDep, who: CurrentIdentity
+) -> None:
     """Revoke the member's links and sign them out everywhere: access ends now, not in 30 days."""
     member = await member_for(session, who, member_id)
     await _revoke(session, member.id, utcnow())
     await session.exec(delete(AuthSession).where(col(AuthSession.member_id) == member.id))
     await session.commit()
+    await services.broker.publish_access(AccessChanged("member", member.id))
 
 
 @router.post("/invites/accept")
@@ -79,8 +89,10 @@ async def accept_invite(
     previous: SessionToken,
 ) -> MemberPublic:
     """Sign in with an invite token (for API clients; browsers open the link itself)."""
-    member = await _redeem(session, settings, body.token)
-    await sign_in(response, session, settings, member_id=member.id, replacing=previous)
+    member, invite_id = await _redeem(session, settings, body.token)
+    await sign_in(
+        response, session, settings, member_id=member.id, replacing=previous, invite_id=invite_id
+    )
     return MemberPublic.of(member, show_email=False)
 
 
@@ -90,17 +102,19 @@ async def open_invite(
 ) -> Response:
     """Sign the member in and send them home; a bad link gets a short page that says why."""
     try:
-        member = await _redeem(session, settings, token)
+        member, invite_id = await _redeem(session, settings, token)
     except AppError as exc:
         return _page(exc.message, exc.status)
     response = RedirectResponse("/", status_code=status.HTTP_303_SEE_OTHER)
-    await sign_in(response, session, settings, member_id=member.id, replacing=previous)
+    await sign_in(
+        response, session, settings, member_id=member.id, replacing=previous, invite_id=invite_id
+    )
     _private(response)
     return response
 
 
-async def _redeem(session: AsyncSession, settings: Settings, token: str) -> Member:
-    """The member an invite token signs in, or NotFound / Gone."""
+async def _redeem(session: AsyncSession, settings: Settings, token: str) -> tuple[Member, str]:
+    """The member an invite token signs in and the invite's id, or NotFound / Gone."""
     if len(token) > 200:
         raise NotFound(NOT_VALID)
     found = await session.exec(
@@ -117,7 +131,7 @@ async def _redeem(session: AsyncSession, settings: Settings, token: str) -> Memb
         raise NotFound(NOT_VALID)
     invite.last_used_at = now
     session.add(invite)
-    return member
+    return member, invite.id
 
 
 async def _revoke(session: AsyncSession, member_id: str, now: datetime) -> None:

@@ -11,10 +11,11 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.api.auth import CurrentIdentity
-from app.api.deps import SessionDep
+from app.api.deps import ServicesDep, SessionDep
 from app.api.routes._access import Standing, group_for, member_for
 from app.api.routes._schemas import Body, Email, Language, MemberPublic, Name, Patch
 from app.errors import Conflict
+from app.realtime.broker import AccessChanged
 from app.store.models import Member
 
 router = APIRouter(prefix="/api", tags=["members"])
@@ -87,8 +88,12 @@ async def update_member(
 
 
 @router.delete("/members/{member_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def delete_member(member_id: str, session: SessionDep, who: CurrentIdentity) -> None:
-    """Deletes the member, their invites and sessions (they are signed out at once)."""
+async def delete_member(
+    member_id: str, session: SessionDep, services: ServicesDep, who: CurrentIdentity
+) -> None:
+    """Deletes the member, their invites and sessions (they are signed out at once, and their
+    open sockets closed)."""
     member = await member_for(session, who, member_id)
     await session.delete(member)
     await session.commit()
+    await services.broker.publish_access(AccessChanged("member", member_id))
