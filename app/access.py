@@ -14,7 +14,7 @@ import hmac
 import json
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, NamedTuple
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, select
@@ -38,8 +38,6 @@ CLOSE_POLICY = 1008
 NO_MEETING = "there is no such meeting"
 SIGN_IN = "sign in first: no valid session"
 _CHUNK = 500  # ids per IN (...) list
-
-T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,51 +102,68 @@ def checker(
     return check
 
 
+class _Person(NamedTuple):
+    id: str
+    group_id: str
+    name: str
+    organizer_id: str | None
+
+
 class _Rows:
-    """The rows one ``decide`` call needs, each read once, in a few IN (...) queries."""
+    """The rows one ``decide`` call needs, each read once, in a few IN (...) queries. Plain
+    columns, not ORM objects, but for meetings: a sweep reads thousands of sessions."""
 
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
         self.meetings: dict[str, Meeting] = {}
         self.participants: dict[str, frozenset[str]] = {}
-        self.sessions: dict[str, AuthSession] = {}
-        self.members: dict[str, Member] = {}
-        self.organizer_members: dict[tuple[str, str], Member] = {}
+        self.sessions: dict[str, tuple[str | None, str | None]] = {}
+        """Token hash → (member id, organizer id) of each unexpired session."""
+        self.members: dict[str, _Person] = {}
+        self.organizer_members: dict[tuple[str, str], _Person] = {}
         """(organizer id, group id) → the organizer's own member row in that group."""
         self.organized: dict[str, str] = {}
         """Group id → its organizer's id, for the groups where an organizer has no member row."""
 
     async def read(self, asks: Sequence[tuple[str, Credential]]) -> None:
         meeting_ids = {meeting_id for meeting_id, _ in asks}
-        for meeting in await self._all(Meeting, col(Meeting.id), meeting_ids):
+        for meeting in await self._all([Meeting], col(Meeting.id), meeting_ids):
             self.meetings[meeting.id] = meeting
             # Only the plan's participant ids; the state was written by this server.
             plan = json.loads(meeting.state)["plan"]
             self.participants[meeting.id] = frozenset(plan["participants"])
         hashes = {c.token_hash for _, c in asks if not c.display and c.token_hash is not None}
         now = utcnow()
-        for row in await self._all(AuthSession, col(AuthSession.token_hash), hashes):
-            if row.expires_at > now:
-                self.sessions[row.token_hash] = row
-        member_ids = {s.member_id for s in self.sessions.values() if s.member_id is not None}
-        for member in await self._all(Member, col(Member.id), member_ids):
-            self.members[member.id] = member
-        organizers = {s.organizer_id for s in self.sessions.values() if s.organizer_id is not None}
+        columns = [AuthSession.token_hash, AuthSession.member_id, AuthSession.organizer_id]
+        key = col(AuthSession.token_hash)
+        for token_hash, member_id, organizer_id, expires_at in await self._all(
+            [*columns, AuthSession.expires_at], key, hashes
+        ):
+            if expires_at > now:
+                self.sessions[token_hash] = (member_id, organizer_id)
+        person = [Member.id, Member.group_id, Member.name, Member.organizer_id]
+        member_ids = {m for m, _ in self.sessions.values() if m is not None}
+        for row in await self._all(person, col(Member.id), member_ids):
+            self.members[row[0]] = _Person(*row)
+        organizers = {o for _, o in self.sessions.values() if o is not None}
         if not organizers:
             return
-        for member in await self._all(Member, col(Member.organizer_id), organizers):
+        for row in await self._all(person, col(Member.organizer_id), organizers):
+            member = _Person(*row)
             assert member.organizer_id is not None
             self.organizer_members[(member.organizer_id, member.group_id)] = member
         groups = {m.group_id for m in self.meetings.values()}
-        for group in await self._all(Group, col(Group.id), groups):
-            self.organized[group.id] = group.organizer_id
+        for group_id, organizer_id in await self._all(
+            [Group.id, Group.organizer_id], col(Group.id), groups
+        ):
+            self.organized[group_id] = organizer_id
 
-    async def _all(self, table: type[T], key: Any, values: Iterable[str]) -> list[T]:
+    async def _all(self, columns: list[Any], key: Any, values: Iterable[str]) -> list[Any]:
+        """Rows of ``columns`` (tuples; objects for one table) where ``key`` is in ``values``."""
         wanted = sorted(values)
-        found: list[T] = []
+        found: list[Any] = []
         for start in range(0, len(wanted), _CHUNK):
-            chunk = wanted[start : start + _CHUNK]
-            query = select(table).where(key.in_(chunk))
+            query = select(*columns).where(key.in_(wanted[start : start + _CHUNK]))
             found.extend((await self._session.exec(query)).all())
         return found
 
@@ -161,21 +176,22 @@ class _Rows:
             if not hmac.compare_digest(expected, credential.token_hash):
                 return NotFound(NO_MEETING)
             return Admitted(meeting, DISPLAY, "Room display", display=True)
-        row = self.sessions.get(credential.token_hash or "")
-        if row is None:
+        signed_in = self.sessions.get(credential.token_hash or "")
+        if signed_in is None:
             return NotAuthenticated(SIGN_IN)
+        member_id, organizer_id = signed_in
         if meeting is None:
             return NotFound(NO_MEETING)
         # A member acts as themselves; an organizer acts as their own member row in the
         # meeting's group. No tie to the group: "no such meeting", so ids are not confirmed.
-        member: Member | None = None
-        if row.member_id is not None:
-            member = self.members.get(row.member_id)
+        member: _Person | None = None
+        if member_id is not None:
+            member = self.members.get(member_id)
             if member is not None and member.group_id != meeting.group_id:
                 member = None
-        elif row.organizer_id is not None:
-            member = self.organizer_members.get((row.organizer_id, meeting.group_id))
-            if member is None and self.organized.get(meeting.group_id) == row.organizer_id:
+        elif organizer_id is not None:
+            member = self.organizer_members.get((organizer_id, meeting.group_id))
+            if member is None and self.organized.get(meeting.group_id) == organizer_id:
                 return PermissionDenied(
                     "you organize this group but are not one of its members, so you cannot join"
                 )
