@@ -40,8 +40,9 @@ log = logging.getLogger(__name__)
 
 CLOSE_OVERFLOW = 1013  # "try again later": the client reconnects and resumes with since
 CLOSE_SERVER_ERROR = 1011
-REVIEW_CHUNK = 2_000
-"""Sockets decided per database read in a sweep."""
+REVIEW_CHUNK = 250
+"""Sockets decided per database read in a sweep: small enough that deciding them (parsing their
+meetings' plans) holds the event loop for a few milliseconds only."""
 
 Decide = Callable[[Sequence[tuple[str, Credential]]], Awaitable[list[Admitted | AppError]]]
 """``app.access.decide`` on a fresh database session."""
@@ -564,6 +565,8 @@ class Hub:
         await self.decide_all()
 
     async def close(self) -> None:
+        if self._reviewer is not None:
+            self._reviewer.cancel()
         for room in list(self._rooms.values()):
             for conn in list(room.connections):
                 if conn.websocket.client_state is WebSocketState.CONNECTED:
