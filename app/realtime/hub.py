@@ -480,11 +480,12 @@ class Hub:
             rooms = [r for r in self._rooms.values() if r.group_id == notice.id]
         else:
             rooms = list(self._rooms.values())
-        for room in rooms:
-            self._meetings.forget(room.meeting_id)  # its plan may have changed, or it is gone
         conns = [c for room in rooms for c in room.connections]
         if notice.scope == "member":
             conns = [c for c in conns if c.member_id == notice.id]
+        else:
+            for room in rooms:
+                self._meetings.forget(room.meeting_id)  # its plan may have changed, or it is gone
         self._review(conns)
 
     def _review(self, conns: list[Connection]) -> None:

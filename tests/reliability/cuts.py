@@ -124,7 +124,11 @@ async def cut(
 
 
 async def still_served(peer: Peer, witness: Peer) -> None:
-    """The peer's socket stayed: it receives the witness's next event and its commands apply."""
+    """The peer's socket stayed: it received every event since its hello (those published while
+    its access was being decided again too), the witness's next one, and its commands apply."""
     seq = acked(await witness.send("add_private_note", text="for everyone still here"))["seq"]
     await peer.wait_seq(seq)
+    assert peer.hello is not None
+    seqs = [e["seq"] for e in peer.events]
+    assert seqs == list(range(peer.hello["seq"] + 1, seq + 1)), (peer.name, seqs)
     acked(await peer.send("add_private_note", text=f"{peer.name} is still here"))
