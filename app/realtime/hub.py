@@ -141,25 +141,30 @@ class Connection:
 
     def release(self) -> None:
         """Still allowed: send what was queued meanwhile, let commands run again."""
-        self.held = False
-        if self.settled is not None:
-            self.settled.set()
+        self._unhold()
         if self.queue and not self.draining and not self.stopped:
             self.draining = True
             self.writer = run_eagerly(self.drain(self))
 
     def refuse(self, refusal: AppError) -> None:
         """Access ended: nothing queued goes out; one ``error``, then the refusal's close code."""
+        if self.stopped:
+            return  # being closed already
         self.stopped = True
         self.queue.clear()
         if self.writer is not None and self.writer is not asyncio.current_task():
             self.writer.cancel()
-        if self.settled is not None:
-            self.settled.set()
+        self._unhold()
         text = Error(cid=None, code=refusal.code, message=refusal.message).model_dump_json()
         self.closing = asyncio.get_running_loop().create_task(
             self._last_word(text, close_code(refusal), refusal.message[:120])
         )
+
+    def _unhold(self) -> None:
+        """A reader waiting to run a command goes on (and sees ``stopped`` if it was cut)."""
+        self.held = False
+        if self.settled is not None:
+            self.settled.set()
 
     async def _last_word(self, text: str, code: int, reason: str) -> None:
         with contextlib.suppress(Exception):
@@ -173,6 +178,7 @@ class Connection:
         self.queue.clear()
         if self.writer is not None and self.writer is not asyncio.current_task():
             self.writer.cancel()
+        self._unhold()
         self.closing = asyncio.get_running_loop().create_task(
             self.close(code, reason, stop_reader=True)
         )
@@ -190,7 +196,7 @@ class Connection:
 @dataclass(eq=False)
 class Room:
     meeting_id: str
-    group_id: object = None
+    group_id: str | None = None
     connections: set[Connection] = field(default_factory=set)
     last_seq: int = 0
     """The highest seq this process has seen for the meeting (published, or read at a greet)."""
@@ -278,7 +284,8 @@ class Hub:
         its handshake was decided: if a notice arrived since, it is decided again first."""
         room = self._rooms.get(conn.meeting_id)
         if room is None:
-            room = Room(conn.meeting_id, conn.meeting_info.get("group_id"))
+            group_id = conn.meeting_info.get("group_id")
+            room = Room(conn.meeting_id, group_id if isinstance(group_id, str) else None)
             self._rooms[conn.meeting_id] = room
             await self._broker.subscribe(conn.meeting_id)
         mine = sum(1 for c in room.connections if c.member_id == conn.member_id)
@@ -512,7 +519,16 @@ class Hub:
                     self._to_review.update(c for c in batch if not c.stopped)
                     await asyncio.sleep(1)
                     continue
+                except Exception:
+                    # Not granted on a guess either: the clients reconnect, and their
+                    # handshakes decide afresh.
+                    log.exception("could not decide access again; closing the sockets held")
+                    for conn in batch:
+                        conn.stop(CLOSE_SERVER_ERROR, "server error; resume with since")
+                    continue
                 for conn, decision in zip(batch, decisions, strict=True):
+                    if conn.stopped:
+                        continue  # closed meanwhile (left, overflowed, or cut by a sweep)
                     if isinstance(decision, AppError):
                         conn.refuse(decision)
                     elif conn not in self._to_review:  # not held again meanwhile
@@ -563,7 +579,10 @@ class Hub:
     async def reconnected(self) -> None:
         """The broker lost its link: events and notices may have been missed meanwhile."""
         await self.catch_up_all()
-        await self.decide_all()
+        try:
+            await self.decide_all()
+        except (SQLAlchemyError, OSError) as exc:
+            log.warning("could not decide access after a reconnect (%s); the sweep will", exc)
 
     async def close(self) -> None:
         if self._reviewer is not None:
