@@ -10,7 +10,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from app import gc_policy
+from app import access, gc_policy
 from app.api import errors as api_errors
 from app.api import ws
 from app.api.routes import ROUTERS
@@ -45,8 +45,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         log.on_batch = metrics.group_commit
         tombstones = Tombstones(settings.data_dir)
         meetings = MeetingService(log, broker, tombstones=tombstones)
-        hub = Hub(settings, meetings, log, broker)
-        await broker.start(metrics.timed(hub.on_publication), hub.catch_up_all)
+        hub = Hub(settings, meetings, log, broker, access.checker(sessions))
+        await broker.start(
+            metrics.timed(hub.on_publication), hub.reconnected, hub.on_access_changed
+        )
         services = Services(
             settings,
             engine,
@@ -63,12 +65,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         watcher = None
         if settings.redis_url:  # pub/sub may drop messages: converge within a second anyway
             watcher = asyncio.create_task(hub.watch_for_gaps(interval=1.0))
+        # Notices can be dropped by Redis, and sessions expire: every socket is re-decided.
+        sweeper = asyncio.create_task(hub.sweep_access(settings.access_sweep_seconds))
         gc_policy.install()  # GC pauses, not CPU, set the tail at thousands of sockets
         try:
             yield
         finally:
             if watcher is not None:
                 watcher.cancel()
+            sweeper.cancel()
             await hub.close()
             await broker.close()
             await log.close()

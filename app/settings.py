@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     def _lowercase(cls, value: object) -> object:
         return value.lower() if isinstance(value, str) else value
 
+    access_sweep_seconds: float = Field(default=15.0, gt=0)
+    """How often every open socket's access is decided again (in case a notice was lost)."""
+
     @field_validator("allowed_origins", mode="before")
     @classmethod
     def _comma_separated(cls, value: object) -> object:

@@ -13,16 +13,16 @@ from typing import Annotated
 
 from fastapi import Depends
 from fastapi.security import APIKeyCookie
-from sqlmodel import col, delete, select
+from sqlmodel import col, delete
 from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.responses import Response
 
+from app.access import admit, session_credential
 from app.api.deps import SessionDep, SettingsDep
-from app.errors import NotAuthenticated, NotFound, PermissionDenied
+from app.errors import NotAuthenticated, PermissionDenied
 from app.security import hash_token, new_token
 from app.settings import Settings
-from app.stages import MeetingState
-from app.store.models import AuthSession, Group, Meeting, Member, Organizer, utcnow
+from app.store.models import AuthSession, Meeting, Organizer, utcnow
 
 SESSION_COOKIE = "codev_session"
 
@@ -49,11 +49,13 @@ async def sign_in(
     organizer_id: str | None = None,
     member_id: str | None = None,
     replacing: str | None = None,
+    invite_id: str | None = None,
 ) -> Identity:
     """Start a session and set its cookie; commits, so the cookie never names a missing row.
 
     ``replacing`` is the token of the browser's previous session, ended so that signing in as
-    someone else does not leave a live session behind.
+    someone else does not leave a live session behind. ``invite_id`` is the invite link that
+    opened it, so a fresh link can end the sessions its predecessor opened.
     """
     if (organizer_id is None) == (member_id is None):
         raise ValueError("a session belongs to exactly one organizer or one member")
@@ -66,6 +68,7 @@ async def sign_in(
             token_hash=hash_token(settings.key, token),
             organizer_id=organizer_id,
             member_id=member_id,
+            invite_id=invite_id,
             expires_at=utcnow() + ttl,
         )
     )
@@ -84,14 +87,17 @@ async def sign_in(
 
 async def sign_out(
     response: Response, session: AsyncSession, settings: Settings, token: str | None
-) -> None:
-    """End the session server-side (a copied cookie stops working) and clear the cookie."""
+) -> Identity | None:
+    """End the session server-side (a copied cookie stops working) and clear the cookie;
+    the identity whose session ended, if there was one (its open sockets must be told)."""
+    who = await identity(session, settings, token)
     if token:
         await _forget(session, settings, token)
         await session.commit()
     response.delete_cookie(
         SESSION_COOKIE, path="/", secure=settings.secure_cookies, httponly=True, samesite="lax"
     )
+    return who
 
 
 async def identity(session: AsyncSession, settings: Settings, token: str | None) -> Identity | None:
@@ -145,39 +151,6 @@ CurrentOrganizer = Annotated[Organizer, Depends(current_organizer)]
 async def resolve_participant(
     session: AsyncSession, settings: Settings, token: str | None, meeting_id: str
 ) -> tuple[Meeting, str]:
-    """The meeting and the member id acting in it, for the WebSocket handshake.
-
-    A member acts as themselves; an organizer acts as their own member row in the meeting's
-    group. Someone with no tie to the group gets "no such meeting", so ids are not confirmed.
-    """
-    who = await identity(session, settings, token)
-    if who is None:
-        raise NotAuthenticated("sign in first: no valid session")
-    meeting = await session.get(Meeting, meeting_id)
-    if meeting is None:
-        raise NotFound("there is no such meeting")
-    member_id: str | None = None
-    if who.member_id is not None:
-        member = await session.get(Member, who.member_id)
-        if member is not None and member.group_id == meeting.group_id:
-            member_id = member.id
-    elif who.organizer_id is not None:
-        found = await session.exec(
-            select(Member.id).where(
-                col(Member.group_id) == meeting.group_id,
-                col(Member.organizer_id) == who.organizer_id,
-            )
-        )
-        member_id = found.first()
-        if member_id is None:
-            group = await session.get(Group, meeting.group_id)
-            if group is not None and group.organizer_id == who.organizer_id:
-                raise PermissionDenied(
-                    "you organize this group but are not one of its members, so you cannot join"
-                )
-    if member_id is None:
-        raise NotFound("there is no such meeting")
-    participants = MeetingState.model_validate_json(meeting.state).plan.participants
-    if member_id not in participants:
-        raise PermissionDenied("you are not a participant of this meeting")
-    return meeting, member_id
+    """The meeting and the member id acting in it (``app.access`` decides, as for sockets)."""
+    admitted = await admit(session, meeting_id, session_credential(settings.key, token))
+    return admitted.meeting, admitted.member_id

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hmac
 import json
 import logging
 import time
@@ -20,8 +19,17 @@ from starlette.types import Message
 from starlette.websockets import WebSocketDisconnect
 
 from app import logs
-from app.api.auth import SESSION_COOKIE, resolve_participant
-from app.errors import AppError, NotAuthenticated, NotFound, PermissionDenied
+from app.access import (
+    CLOSE_POLICY,
+    Admitted,
+    Credential,
+    admit,
+    close_code,
+    display_credential,
+    session_credential,
+)
+from app.api.auth import SESSION_COOKIE
+from app.errors import AppError
 from app.meetings import Busy
 from app.realtime.hub import CloseAfter, Connection, Greet, TooManyConnections
 from app.realtime.ratelimit import TokenBucket
@@ -36,27 +44,13 @@ from app.realtime.wire import (
     parse_client_frame,
     valid_cid,
 )
-from app.security import hash_token
 from app.services import Services
 from app.stages import CommandRefused
-from app.store.models import Meeting, Member
 
 router = APIRouter()
 log = logging.getLogger(__name__)
 
 BUSY_MESSAGE = "the server is busy; send it again (it is applied once)"
-
-# Application close codes (4000-4999): the client learns why it was refused.
-CLOSE_CODES: dict[type[AppError], int] = {
-    NotAuthenticated: 4401,
-    PermissionDenied: 4403,
-    NotFound: 4404,
-}
-CLOSE_POLICY = 1008
-
-
-DISPLAY = "display"
-"""The member id of room displays: it matches no author, so displays see no private note."""
 
 
 @router.websocket("/ws/meetings/{meeting_id}")
@@ -72,15 +66,19 @@ async def meeting_socket(
         logs.refused(log, meeting_id, None, None, "bad_origin")
         await websocket.close(CLOSE_POLICY, "origin not allowed")  # before accept: HTTP 403
         return
+    # Read before deciding: a notice that arrives meanwhile makes the hub decide again.
+    decided_at = services.hub.access_epoch
+    credential = _credential(services, websocket, display)
     try:
-        meeting, member_id, name = await _authenticate(services, websocket, meeting_id, display)
+        admitted = await _authenticate(services, meeting_id, credential)
     except AppError as exc:
         logs.refused(log, meeting_id, None, None, exc.code)
         await websocket.accept()
         error = Error(cid=None, code=exc.code, message=exc.message)
         await websocket.send_text(error.model_dump_json())
-        await websocket.close(CLOSE_CODES.get(type(exc), CLOSE_POLICY), exc.message[:120])
+        await websocket.close(close_code(exc), exc.message[:120])
         return
+    meeting = admitted.meeting
 
     info: dict[str, object] = {
         "id": meeting.id,
@@ -89,13 +87,19 @@ async def meeting_socket(
         "group_id": meeting.group_id,
     }
     conn = services.hub.connection(
-        websocket, meeting_id, member_id, name, info, display=display is not None
+        websocket,
+        meeting_id,
+        admitted.member_id,
+        admitted.name,
+        info,
+        display=admitted.display,
+        credential=credential,
     )
     await websocket.accept()
     try:
-        await services.hub.join(conn, since)
+        await services.hub.join(conn, since, decided_at)
     except TooManyConnections as exc:
-        logs.refused(log, meeting_id, member_id, None, "too_many_connections")
+        logs.refused(log, meeting_id, conn.member_id, None, "too_many_connections")
         error = Error(cid=None, code="too_many_connections", message=str(exc))
         await websocket.send_text(error.model_dump_json())
         await websocket.close(CLOSE_POLICY, "too many connections")
@@ -112,7 +116,7 @@ async def meeting_socket(
             raise  # the server is stopping
         reader.uncancel()  # the hub closed this socket (overflow): a normal end
     finally:
-        logs.connection_closed(log, meeting_id, member_id, opened, conn.display)
+        logs.connection_closed(log, meeting_id, conn.member_id, opened, conn.display)
         await services.hub.leave(conn)
         writer = conn.writer
         if writer is not None:
@@ -121,25 +125,17 @@ async def meeting_socket(
                 await writer
 
 
-async def _authenticate(
-    services: Services, websocket: WebSocket, meeting_id: str, display_key: str | None
-) -> tuple[Meeting, str, str]:
-    """The meeting and who is connecting: a participant by session cookie, or a display by key."""
+def _credential(services: Services, websocket: WebSocket, display_key: str | None) -> Credential:
+    """A display by its key, or a participant by their session cookie (kept hashed only)."""
+    key = services.settings.key
+    if display_key is not None:
+        return display_credential(key, display_key)
+    return session_credential(key, websocket.cookies.get(SESSION_COOKIE))
+
+
+async def _authenticate(services: Services, meeting_id: str, credential: Credential) -> Admitted:
     async with services.sessions() as session:
-        if display_key is not None:
-            meeting = await session.get(Meeting, meeting_id)
-            expected = hash_token(services.settings.key, display_key)
-            if meeting is None or meeting.display_key_hash is None:
-                raise NotFound("there is no such meeting")
-            if not hmac.compare_digest(meeting.display_key_hash, expected):
-                raise NotFound("there is no such meeting")
-            return meeting, DISPLAY, "Room display"
-        token = websocket.cookies.get(SESSION_COOKIE)
-        meeting, member_id = await resolve_participant(
-            session, services.settings, token, meeting_id
-        )
-        member = await session.get(Member, member_id)
-        return meeting, member_id, member.name if member else member_id
+        return await admit(session, meeting_id, credential)
 
 
 async def _read(services: Services, conn: Connection) -> None:
@@ -183,6 +179,12 @@ async def _read(services: Services, conn: Connection) -> None:
                 refusal = "the room display only shows the meeting"
                 _reply(conn, Error(cid=parsed.cid, code="forbidden", message=refusal))
             case CommandMessage():
+                if conn.held and conn.settled is not None:
+                    await conn.settled.wait()  # its access is being decided again
+                if conn.stopped:  # access ended (or overflow): the hub is closing the socket
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(conn.gone.wait(), timeout=10)
+                    raise WebSocketDisconnect(CLOSE_POLICY)
                 await _execute(services, conn, parsed)
 
 

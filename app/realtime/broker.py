@@ -9,6 +9,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Literal
 
 from app.settings import Settings
 
@@ -36,7 +37,17 @@ class Publication:
     deliveries: tuple[Delivery, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class AccessChanged:
+    """Who may hold some sockets may have changed (committed already): every process re-decides
+    its sockets in this scope. A meeting's sockets, a group's, or one member's (in any meeting)."""
+
+    scope: Literal["meeting", "group", "member"]
+    id: str
+
+
 Listener = Callable[[Publication], None]
+AccessListener = Callable[[AccessChanged], None]
 Reconnected = Callable[[], Awaitable[None]]
 
 
@@ -48,16 +59,33 @@ class Broker(ABC):
     reconnects = 0
     """Links to the other processes lost and made again (for ``/metrics``)."""
 
-    async def start(self, listener: Listener, on_reconnect: Reconnected | None = None) -> None:
-        """Deliver publications to ``listener``; call ``on_reconnect`` after any lost link."""
+    _on_access: AccessListener | None = None
+
+    async def start(
+        self,
+        listener: Listener,
+        on_reconnect: Reconnected | None = None,
+        on_access: AccessListener | None = None,
+    ) -> None:
+        """Deliver publications to ``listener`` and every access-changed notice (this process's
+        too) to ``on_access``; call ``on_reconnect`` after any lost link."""
         self._listener = listener
         self._on_reconnect = on_reconnect
+        self._on_access = on_access
+
+    def _access_changed(self, notice: AccessChanged) -> None:
+        if self._on_access is not None:
+            self._on_access(notice)
 
     async def close(self) -> None:  # noqa: B027 - nothing to release in-process
         pass
 
     @abstractmethod
     async def publish(self, publication: Publication) -> None: ...
+
+    @abstractmethod
+    async def publish_access(self, notice: AccessChanged) -> None:
+        """Tell every process (this one at once) that access in ``notice.scope`` changed."""
 
     @abstractmethod
     async def subscribe(self, meeting_id: str) -> None: ...
@@ -76,6 +104,9 @@ class InProcessBroker(Broker):
         self.published += 1
         if publication.meeting_id in self._meetings:
             self._listener(publication)
+
+    async def publish_access(self, notice: AccessChanged) -> None:
+        self._access_changed(notice)
 
     async def subscribe(self, meeting_id: str) -> None:
         self._meetings.add(meeting_id)

@@ -4,6 +4,11 @@ Each socket has a bounded queue: the fan-out puts the same pre-serialised text o
 sends it there and then while the socket takes it at once; a socket that makes a send wait gets
 a task of its own that carries on, so a slow client cannot slow the others. A socket whose queue
 overflows is closed; its client resumes with ``since``.
+
+Access is decided again whenever it may have changed (``app.access``): an access-changed notice
+holds the sockets in its scope at once (nothing more is sent to them, their commands wait) until
+the database says whether they may stay; a periodic sweep re-decides every socket, in case Redis
+dropped a notice. A refused socket gets one ``error`` and its close code.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ import asyncio
 import contextlib
 import logging
 from collections import Counter, deque
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,11 +26,13 @@ from starlette.types import Send
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from app import gc_policy
+from app.access import Admitted, Credential, close_code
+from app.errors import AppError, NotAuthenticated
 from app.meetings import MeetingService
-from app.realtime.broker import Broker, Delivery, Publication
+from app.realtime.broker import AccessChanged, Broker, Delivery, Publication
 from app.realtime.eager import run_eagerly
 from app.realtime.socket_send import SCOPE_KEY
-from app.realtime.wire import Hello, Presence, PresenceEntry, You
+from app.realtime.wire import Error, Hello, Presence, PresenceEntry, You
 from app.settings import Settings
 from app.store.event_log import MeetingLog
 
@@ -33,6 +40,12 @@ log = logging.getLogger(__name__)
 
 CLOSE_OVERFLOW = 1013  # "try again later": the client reconnects and resumes with since
 CLOSE_SERVER_ERROR = 1011
+REVIEW_CHUNK = 250
+"""Sockets decided per database read in a sweep: small enough that deciding them (parsing their
+meetings' plans) holds the event loop for a few milliseconds only."""
+
+Decide = Callable[[Sequence[tuple[str, Credential]]], Awaitable[list[Admitted | AppError]]]
+"""``app.access.decide`` on a fresh database session."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +101,12 @@ class Connection:
     """The last seq sent; None until ``hello`` went out (events before it are in the snapshot)."""
     display: bool = False
     """A room display (projector): read-only, sees what every participant sees."""
+    credential: Credential | None = None
+    """What the socket proved at its handshake (a hash), to decide its access again."""
+    held: bool = False
+    """True while its access is being decided again: nothing is sent, no command is run."""
+    settled: asyncio.Event | None = None
+    """Set when a hold ends (the socket may stay, or is being closed)."""
     draining: bool = False
     """True while the queue is being sent (``drain`` runs): pushes then only queue."""
     writer: asyncio.Task[None] | None = None
@@ -113,7 +132,7 @@ class Connection:
             self.stop(CLOSE_OVERFLOW, "too far behind; resume with since")
             return
         self.queue.append(item)
-        if not self.draining:
+        if not self.draining and not self.held:
             # Sent right here while the socket takes it at once (the usual case); a task
             # carries on only if a send or a log read has to wait.
             self.draining = True
@@ -124,6 +143,44 @@ class Connection:
     def send_text(self, text: str) -> Awaitable[None]:
         return self.send({"type": "websocket.send", "text": text})
 
+    def hold(self) -> None:
+        """Send nothing more until ``release`` (or ``refuse``)."""
+        self.held = True
+        if self.settled is None or self.settled.is_set():
+            self.settled = asyncio.Event()
+
+    def release(self) -> None:
+        """Still allowed: send what was queued meanwhile, let commands run again."""
+        self._unhold()
+        if self.queue and not self.draining and not self.stopped:
+            self.draining = True
+            self.writer = run_eagerly(self.drain(self))
+
+    def refuse(self, refusal: AppError) -> None:
+        """Access ended: nothing queued goes out; one ``error``, then the refusal's close code."""
+        if self.stopped:
+            return  # being closed already
+        self.stopped = True
+        self.queue.clear()
+        if self.writer is not None and self.writer is not asyncio.current_task():
+            self.writer.cancel()
+        self._unhold()
+        text = Error(cid=None, code=refusal.code, message=refusal.message).model_dump_json()
+        self.closing = asyncio.get_running_loop().create_task(
+            self._last_word(text, close_code(refusal), refusal.message[:120])
+        )
+
+    def _unhold(self) -> None:
+        """A reader waiting to run a command goes on (and sees ``stopped`` if it was cut)."""
+        self.held = False
+        if self.settled is not None:
+            self.settled.set()
+
+    async def _last_word(self, text: str, code: int, reason: str) -> None:
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(self.send_text(text), timeout=5)
+        await self.close(code, reason, stop_reader=True)
+
     def stop(self, code: int, reason: str) -> None:
         """Send nothing more and close the socket (in the background); the client reconnects
         and resumes with since."""
@@ -131,6 +188,7 @@ class Connection:
         self.queue.clear()
         if self.writer is not None and self.writer is not asyncio.current_task():
             self.writer.cancel()
+        self._unhold()
         self.closing = asyncio.get_running_loop().create_task(
             self.close(code, reason, stop_reader=True)
         )
@@ -148,6 +206,7 @@ class Connection:
 @dataclass(eq=False)
 class Room:
     meeting_id: str
+    group_id: str | None = None
     connections: set[Connection] = field(default_factory=set)
     last_seq: int = 0
     """The highest seq this process has seen for the meeting (published, or read at a greet)."""
@@ -184,16 +243,26 @@ class TooManyConnections(Exception):
 
 class Hub:
     def __init__(
-        self, settings: Settings, meetings: MeetingService, log: MeetingLog, broker: Broker
+        self,
+        settings: Settings,
+        meetings: MeetingService,
+        log: MeetingLog,
+        broker: Broker,
+        access: Decide | None = None,
     ) -> None:
         self._settings = settings
         self._meetings = meetings
         self._log = log
         self._broker = broker
+        self._access = access
         self._rooms: dict[str, Room] = {}
         self.queue_depth = QueueDepth()
         self.gaps_filled = 0
         """Sockets caught up from the log after a lost publication (for ``/metrics``)."""
+        self.access_epoch = 0
+        """Counts access-changed notices: a handshake decided before one is decided again."""
+        self._to_review: set[Connection] = set()
+        self._reviewer: asyncio.Task[None] | None = None
 
     def connection(
         self,
@@ -204,6 +273,7 @@ class Hub:
         meeting_info: dict[str, object],
         *,
         display: bool = False,
+        credential: Credential | None = None,
     ) -> Connection:
         return Connection(
             meeting_id,
@@ -216,19 +286,28 @@ class Hub:
             limit=self._settings.socket_queue_size,
             display=display,
             depth=self.queue_depth,
+            credential=credential,
         )
 
     # --- membership -----------------------------------------------------------------------------
 
-    async def join(self, conn: Connection, since: int | None) -> None:
+    async def join(
+        self, conn: Connection, since: int | None, decided_at: int | None = None
+    ) -> None:
+        """Add the socket to its meeting. ``decided_at`` is ``access_epoch`` as it was before
+        its handshake was decided: if a notice arrived since, it is decided again first."""
         room = self._rooms.get(conn.meeting_id)
         if room is None:
-            room = self._rooms[conn.meeting_id] = Room(conn.meeting_id)
+            group_id = conn.meeting_info.get("group_id")
+            room = Room(conn.meeting_id, group_id if isinstance(group_id, str) else None)
+            self._rooms[conn.meeting_id] = room
             await self._broker.subscribe(conn.meeting_id)
         mine = sum(1 for c in room.connections if c.member_id == conn.member_id)
         if mine >= self._settings.sockets_per_member:
             raise TooManyConnections(f"you already have {mine} connections to this meeting")
         room.connections.add(conn)
+        if decided_at is not None and decided_at != self.access_epoch:
+            self._review([conn])
         conn.push(Greet(since))
         self._announce_presence(room)
 
@@ -237,6 +316,7 @@ class Hub:
         if room is None or conn not in room.connections:
             return
         room.connections.discard(conn)
+        self._to_review.discard(conn)
         if room.connections:
             self._announce_presence(room)
         else:
@@ -284,7 +364,7 @@ class Hub:
         """Send queued items in order until the queue is empty, the socket closes or overflows."""
         ws = conn.websocket
         try:
-            while conn.queue:
+            while conn.queue and not conn.held:
                 item = conn.queue.popleft()
                 if isinstance(item, Greet):
                     await self._greet(conn, item.since)
@@ -414,13 +494,118 @@ class Hub:
             await conn.send_text(delivery.for_member(conn.member_id))
         conn.sent = state.seq
 
-    async def close_meeting(self, meeting_id: str) -> None:
-        """The meeting was deleted: its sockets close (4404) and do not come back."""
-        room = self._rooms.get(meeting_id)
-        for conn in list(room.connections) if room else []:
-            await conn.close(4404, "this meeting was deleted")
+    # --- access ---------------------------------------------------------------------------------
+
+    def on_access_changed(self, notice: AccessChanged) -> None:
+        """Called by the broker: hold the sockets in scope now, then decide each again."""
+        self.access_epoch += 1
+        if notice.scope == "meeting":
+            room = self._rooms.get(notice.id)
+            rooms = [room] if room is not None else []
+        elif notice.scope == "group":
+            rooms = [r for r in self._rooms.values() if r.group_id == notice.id]
+        else:
+            rooms = list(self._rooms.values())
+        conns = [c for room in rooms for c in room.connections]
+        if notice.scope == "member":
+            conns = [c for c in conns if c.member_id == notice.id]
+        else:
+            for room in rooms:
+                self._meetings.forget(room.meeting_id)  # its plan may have changed, or it is gone
+        self._review(conns)
+
+    def _review(self, conns: list[Connection]) -> None:
+        for conn in conns:
+            if conn.stopped or conn.credential is None:
+                continue
+            conn.hold()
+            self._to_review.add(conn)
+        if self._to_review and self._reviewer is None:
+            self._reviewer = asyncio.get_running_loop().create_task(
+                self._run_reviews(), name="access-review"
+            )
+
+    async def _run_reviews(self) -> None:
+        try:
+            while self._to_review:
+                batch = [c for c in self._to_review if not c.stopped]
+                self._to_review.clear()
+                try:
+                    decisions = await self._decide(batch)
+                except (SQLAlchemyError, OSError) as exc:
+                    # Held, not released: access is not granted on a guess. Tried again soon.
+                    log.warning("could not decide access again (%s); retrying", exc)
+                    self._to_review.update(c for c in batch if not c.stopped)
+                    await asyncio.sleep(1)
+                    continue
+                except Exception:
+                    # Not granted on a guess either: the clients reconnect, and their
+                    # handshakes decide afresh.
+                    log.exception("could not decide access again; closing the sockets held")
+                    for conn in batch:
+                        conn.stop(CLOSE_SERVER_ERROR, "server error; resume with since")
+                    continue
+                for conn, decision in zip(batch, decisions, strict=True):
+                    if conn.stopped:
+                        continue  # closed meanwhile (left, overflowed, or cut by a sweep)
+                    if isinstance(decision, AppError):
+                        conn.refuse(decision)
+                    elif conn not in self._to_review:  # not held again meanwhile
+                        conn.release()
+        finally:
+            # Cleared as the loop sees nothing left, in the same step: a later notice starts
+            # a new task instead of waiting for one that has ended.
+            self._reviewer = None
+
+    async def _decide(self, conns: list[Connection]) -> list[Admitted | AppError]:
+        """The access of each socket as the database says now; a socket admitted as someone
+        else than it was (cannot happen today) is refused rather than trusted."""
+        if not conns:
+            return []
+        assert self._access is not None, "a hub with sockets to review needs an access check"
+        asks = [(c.meeting_id, c.credential) for c in conns if c.credential is not None]
+        decisions = await self._access(asks)
+        return [
+            NotAuthenticated("your access changed: connect again")
+            if isinstance(d, Admitted) and d.member_id != c.member_id
+            else d
+            for c, d in zip(conns, decisions, strict=True)
+        ]
+
+    async def sweep_access(self, interval: float) -> None:
+        """Safety net for a lost notice (or an expired session): every ``interval`` seconds,
+        decide every socket again; those refused are closed. Nobody is held meanwhile."""
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                await self.decide_all()
+            except (SQLAlchemyError, OSError) as exc:
+                log.warning("could not sweep access (%s); trying at the next sweep", exc)
+
+    async def decide_all(self) -> None:
+        conns = [
+            c
+            for room in list(self._rooms.values())
+            for c in room.connections
+            if not c.stopped and c.credential is not None
+        ]
+        for start in range(0, len(conns), REVIEW_CHUNK):
+            batch = [c for c in conns[start : start + REVIEW_CHUNK] if not c.stopped]
+            for conn, decision in zip(batch, await self._decide(batch), strict=True):
+                if isinstance(decision, AppError) and not conn.stopped:
+                    conn.refuse(decision)
+
+    async def reconnected(self) -> None:
+        """The broker lost its link: events and notices may have been missed meanwhile."""
+        await self.catch_up_all()
+        try:
+            await self.decide_all()
+        except (SQLAlchemyError, OSError) as exc:
+            log.warning("could not decide access after a reconnect (%s); the sweep will", exc)
 
     async def close(self) -> None:
+        if self._reviewer is not None:
+            self._reviewer.cancel()
         for room in list(self._rooms.values()):
             for conn in list(room.connections):
                 if conn.websocket.client_state is WebSocketState.CONNECTED:

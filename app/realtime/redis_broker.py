@@ -17,11 +17,21 @@ from typing import Any
 
 import redis.asyncio as redis
 
-from app.realtime.broker import Broker, Delivery, Listener, Publication, Reconnected
+from app.realtime.broker import (
+    AccessChanged,
+    AccessListener,
+    Broker,
+    Delivery,
+    Listener,
+    Publication,
+    Reconnected,
+)
 
 log = logging.getLogger(__name__)
 
 PREFIX = "codev:meeting:"
+ACCESS = "codev:access"
+"""Access-changed notices: every process subscribes at start, whatever meetings it holds."""
 BACKOFF_MAX = 5.0
 
 
@@ -55,6 +65,17 @@ def decode(data: bytes | str) -> tuple[str, Publication]:
     return origin, Publication(meeting_id, deliveries)
 
 
+def encode_access(origin: str, notice: AccessChanged) -> str:
+    return json.dumps({"o": origin, "s": notice.scope, "i": notice.id})
+
+
+def decode_access(data: bytes | str) -> AccessChanged:
+    body = json.loads(data)
+    if body["s"] not in ("meeting", "group", "member") or not isinstance(body["i"], str):
+        raise ValueError("not an access notice")
+    return AccessChanged(body["s"], body["i"])
+
+
 class RedisBroker(Broker):
     def __init__(self, url: str) -> None:
         self._url = url
@@ -72,8 +93,13 @@ class RedisBroker(Broker):
         self._own = encode(self._origin, Publication("", ())).split(",", 1)[0].encode()
         self.connected = asyncio.Event()
 
-    async def start(self, listener: Listener, on_reconnect: Reconnected | None = None) -> None:
-        await super().start(listener, on_reconnect)
+    async def start(
+        self,
+        listener: Listener,
+        on_reconnect: Reconnected | None = None,
+        on_access: AccessListener | None = None,
+    ) -> None:
+        await super().start(listener, on_reconnect, on_access)
         self._task = asyncio.create_task(self._run(), name="redis-subscriber")
 
     async def close(self) -> None:
@@ -93,7 +119,16 @@ class RedisBroker(Broker):
         self.published += 1
         if publication.meeting_id in self._meetings:
             self._listener(publication)
-        self._outbox.append((PREFIX + publication.meeting_id, encode(self._origin, publication)))
+        self._enqueue(PREFIX + publication.meeting_id, encode(self._origin, publication))
+
+    async def publish_access(self, notice: AccessChanged) -> None:
+        """Local sockets are re-decided at once; the others hear it through the same queue as
+        events, so a process gets the notice before any event this one publishes after it."""
+        self._access_changed(notice)
+        self._enqueue(ACCESS, encode_access(self._origin, notice))
+
+    def _enqueue(self, channel: str, message: str) -> None:
+        self._outbox.append((channel, message))
         if self._publisher is None:
             self._publisher = asyncio.create_task(self._send_outbox(), name="redis-publisher")
 
@@ -138,7 +173,7 @@ class RedisBroker(Broker):
             try:
                 self._pubsub = self._redis.pubsub()
                 # A control channel keeps the subscription alive when no meeting is open here.
-                channels = [PREFIX + m for m in self._meetings] + ["codev:control"]
+                channels = [PREFIX + m for m in self._meetings] + ["codev:control", ACCESS]
                 await self._pubsub.subscribe(*channels)
                 self.connected.set()
                 self.reconnects += not first
@@ -150,7 +185,10 @@ class RedisBroker(Broker):
                         ignore_subscribe_messages=True, timeout=1.0
                     )
                     if message is not None and message["type"] == "message":
-                        self._deliver(message["data"])
+                        if message["channel"] == ACCESS.encode():
+                            self._deliver_access(message["data"])
+                        else:
+                            self._deliver(message["data"])
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
@@ -174,3 +212,13 @@ class RedisBroker(Broker):
                 self._listener(publication)
         except Exception as exc:
             log.warning("skipped a publication this process cannot use (%s)", str(exc)[:200])
+
+    def _deliver_access(self, data: bytes) -> None:
+        if data.startswith(self._own):
+            return  # handled locally when published
+        try:
+            notice = decode_access(data)
+        except (ValueError, KeyError, TypeError):
+            log.warning("ignored a malformed access notice")
+            return
+        self._access_changed(notice)

@@ -74,6 +74,8 @@ class AuthSession(SQLModel, table=True):
     token_hash: str = Field(primary_key=True, max_length=64)
     organizer_id: str | None = Field(default=None, sa_column=_fk("organizer.id", nullable=True))
     member_id: str | None = Field(default=None, sa_column=_fk("member.id", nullable=True))
+    invite_id: str | None = Field(default=None, sa_column=_fk("invite.id", nullable=True))
+    """The invite link that opened this session: a new link ends it (a leaked link is fixed)."""
     created_at: datetime = Field(default_factory=utcnow)
     expires_at: datetime
 

@@ -10,11 +10,12 @@ from pydantic import Field
 from sqlmodel import col, select
 
 from app.api.auth import SessionToken, sign_in, sign_out
-from app.api.deps import SessionDep, SettingsDep
+from app.api.deps import ServicesDep, SessionDep, SettingsDep
 from app.api.routes._schemas import Body, OrganizerPublic
 from app.errors import NotAuthenticated
+from app.realtime.broker import AccessChanged
 from app.security import hash_password, verify_password
-from app.store.models import Organizer
+from app.store.models import Member, Organizer
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
 
@@ -58,7 +59,18 @@ async def login(
 
 @router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
 async def logout(
-    response: Response, session: SessionDep, settings: SettingsDep, token: SessionToken
+    response: Response, session: SessionDep, services: ServicesDep, token: SessionToken
 ) -> None:
-    """Always succeeds: signing out twice, or when signed out, is not an error."""
-    await sign_out(response, session, settings, token)
+    """Always succeeds: signing out twice, or when signed out, is not an error. The sockets
+    opened with this session close (4401); the person's other sessions keep theirs."""
+    who = await sign_out(response, session, services.settings, token)
+    if who is None:
+        return
+    acting_as = [who.member_id] if who.member_id is not None else []
+    if who.organizer_id is not None:  # an organizer acts as their member row in each group
+        rows = await session.exec(
+            select(Member.id).where(col(Member.organizer_id) == who.organizer_id)
+        )
+        acting_as = list(rows.all())
+    for member_id in acting_as:
+        await services.broker.publish_access(AccessChanged("member", member_id))

@@ -14,6 +14,7 @@ from app.api.deps import ServicesDep, SessionDep
 from app.api.routes._access import Standing, group_for
 from app.api.routes._schemas import Body, GroupName, GroupPublic, MemberPublic, Name, Patch
 from app.api.routes.members import group_members
+from app.realtime.broker import AccessChanged
 from app.store.db import checkpoint_wal
 from app.store.models import Group, Meeting, Member
 
@@ -116,4 +117,5 @@ async def delete_group(
     await checkpoint_wal(services.engine)  # gone from SQLite's WAL too, not only from the rows
     for meeting_id in meetings:
         services.meetings.forget(meeting_id)
-        await services.hub.close_meeting(meeting_id)
+    # Its sockets, on every process, get ``not_found`` and close with 4404.
+    await services.broker.publish_access(AccessChanged("group", group.id))

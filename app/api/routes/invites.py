@@ -2,7 +2,8 @@
 
 An invite is a long random token, stored as a keyed hash, that signs its member in. It stays
 valid until it expires or the organizer revokes it, so the member can open it on each device;
-making a new one revokes the old ones, so a leaked link is fixed by sending a fresh one.
+making a new one revokes the old ones and ends the sessions they opened, so a leaked link is
+fixed by sending a fresh one. Either way the member's open sockets are decided again at once.
 
 Opening a link in a browser already signed in as someone else never swaps the identity on its
 own (a page of another site could otherwise sign a visitor in as the sender, who would then read
@@ -24,10 +25,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.responses import Response
 
 from app.api.auth import CurrentIdentity, Identity, SessionToken, identity, sign_in
-from app.api.deps import SessionDep, SettingsDep
+from app.api.deps import ServicesDep, SessionDep, SettingsDep
 from app.api.routes._access import member_for
 from app.api.routes._schemas import Body, MemberPublic, Token
 from app.errors import AppError, Gone, NotFound, PermissionDenied
+from app.realtime.broker import AccessChanged
 from app.security import hash_token, new_token
 from app.settings import Settings
 from app.store.models import AuthSession, Group, Invite, Member, Organizer, utcnow
@@ -53,12 +55,16 @@ class InviteAccept(Body):
 
 @router.post("/members/{member_id}/invite", status_code=status.HTTP_201_CREATED)
 async def create_invite(
-    member_id: str, session: SessionDep, settings: SettingsDep, who: CurrentIdentity
+    member_id: str, session: SessionDep, services: ServicesDep, who: CurrentIdentity
 ) -> InviteLink:
-    """A new personal link for the member; their earlier links stop working."""
+    """A new personal link for the member; their earlier links stop working, and so do the
+    sessions those links opened."""
+    settings = services.settings
     member = await member_for(session, who, member_id)
     now = utcnow()
     await _revoke(session, member.id, now)
+    opened_by_old = select(Invite.id).where(col(Invite.member_id) == member.id)
+    await session.exec(delete(AuthSession).where(col(AuthSession.invite_id).in_(opened_by_old)))
     token = new_token()
     expires_at = now + timedelta(days=settings.invite_ttl_days)
     session.add(
@@ -67,16 +73,20 @@ async def create_invite(
         )
     )
     await session.commit()
+    await services.broker.publish_access(AccessChanged("member", member.id))
     return InviteLink(url=f"{settings.base_url}/invite/{token}", expires_at=expires_at)
 
 
 @router.delete("/members/{member_id}/invite", status_code=status.HTTP_204_NO_CONTENT)
-async def revoke_invite(member_id: str, session: SessionDep, who: CurrentIdentity) -> None:
+async def revoke_invite(
+    member_id: str, session: SessionDep, services: ServicesDep, who: CurrentIdentity
+) -> None:
     """Revoke the member's links and sign them out everywhere: access ends now, not in 30 days."""
     member = await member_for(session, who, member_id)
     await _revoke(session, member.id, utcnow())
     await session.exec(delete(AuthSession).where(col(AuthSession.member_id) == member.id))
     await session.commit()
+    await services.broker.publish_access(AccessChanged("member", member.id))
 
 
 @router.post("/invites/accept")
@@ -88,8 +98,10 @@ async def accept_invite(
     previous: SessionToken,
 ) -> MemberPublic:
     """Sign in with an invite token (for API clients; browsers open the link itself)."""
-    member = await _redeem(session, settings, body.token)
-    await sign_in(response, session, settings, member_id=member.id, replacing=previous)
+    member, invite_id = await _redeem(session, settings, body.token)
+    await sign_in(
+        response, session, settings, member_id=member.id, replacing=previous, invite_id=invite_id
+    )
     return MemberPublic.of(member, show_email=False)
 
 
@@ -100,13 +112,13 @@ async def open_invite(
     """Sign the member in and send them home, unless this browser is signed in as someone else:
     then a page says who the link is for and asks first. A bad link gets a page that says why."""
     try:
-        member = await _find(session, settings, token)
+        member, invite_id = await _find(session, settings, token)
     except AppError as exc:
         return _page(exc.message, exc.status)
     current = await identity(session, settings, previous)
     if current is not None and current.member_id != member.id:
         return await _confirmation(request, session, token, member, current)
-    return await _sign_in(session, settings, token, member, previous)
+    return await _sign_in(session, settings, token, member, invite_id, previous)
 
 
 @links.post("/invite")
@@ -118,18 +130,25 @@ async def confirm_invite(
         return _page(CROSS_SITE, PermissionDenied.status)
     token = await _form_token(request)
     try:
-        member = await _find(session, settings, token or "")
+        member, invite_id = await _find(session, settings, token or "")
     except AppError as exc:
         return _page(exc.message, exc.status)
-    return await _sign_in(session, settings, token or "", member, previous)
+    return await _sign_in(session, settings, token or "", member, invite_id, previous)
 
 
 async def _sign_in(
-    session: AsyncSession, settings: Settings, token: str, member: Member, previous: str | None
+    session: AsyncSession,
+    settings: Settings,
+    token: str,
+    member: Member,
+    invite_id: str,
+    previous: str | None,
 ) -> Response:
     await _mark_used(session, settings, token)
     response = RedirectResponse("/", status_code=status.HTTP_303_SEE_OTHER)
-    await sign_in(response, session, settings, member_id=member.id, replacing=previous)
+    await sign_in(
+        response, session, settings, member_id=member.id, replacing=previous, invite_id=invite_id
+    )
     _private(response)
     return response
 
@@ -158,11 +177,11 @@ async def _form_token(request: Request) -> str | None:
     return values[0] if len(values) == 1 else None
 
 
-async def _redeem(session: AsyncSession, settings: Settings, token: str) -> Member:
-    """The member an invite token signs in (now), or NotFound / Gone."""
-    member = await _find(session, settings, token)
+async def _redeem(session: AsyncSession, settings: Settings, token: str) -> tuple[Member, str]:
+    """The member an invite token signs in (now) and the invite's id, or NotFound / Gone."""
+    found = await _find(session, settings, token)
     await _mark_used(session, settings, token)
-    return member
+    return found
 
 
 async def _mark_used(session: AsyncSession, settings: Settings, token: str) -> None:
@@ -172,8 +191,8 @@ async def _mark_used(session: AsyncSession, settings: Settings, token: str) -> N
     )
 
 
-async def _find(session: AsyncSession, settings: Settings, token: str) -> Member:
-    """The member an invite token is for, or NotFound / Gone."""
+async def _find(session: AsyncSession, settings: Settings, token: str) -> tuple[Member, str]:
+    """The member an invite token is for and the invite's id, or NotFound / Gone."""
     if len(token) > 200:
         raise NotFound(NOT_VALID)
     found = await session.exec(
@@ -188,7 +207,7 @@ async def _find(session: AsyncSession, settings: Settings, token: str) -> Member
     member = await session.get(Member, invite.member_id)
     if member is None:  # deleted meanwhile; the invite goes with it, so this is a race
         raise NotFound(NOT_VALID)
-    return member
+    return member, invite.id
 
 
 async def _revoke(session: AsyncSession, member_id: str, now: datetime) -> None:

@@ -33,6 +33,7 @@ from app.api.routes._scheduling import (
 from app.api.routes._schemas import Patch, UtcDatetime
 from app.errors import Conflict, Gone, PermissionDenied
 from app.export import to_markdown
+from app.realtime.broker import AccessChanged
 from app.security import hash_token, new_token
 from app.settings import Settings
 from app.stages import MeetingPlan, MeetingState, Stage, new_meeting
@@ -190,6 +191,8 @@ async def update_meeting(
             await services.meetings.replan(meeting.id, plan)
         except WrongStage:
             raise Conflict(STARTED) from None
+        # Someone may have left the plan: their open sockets are decided again.
+        await services.broker.publish_access(AccessChanged("meeting", meeting.id))
     if values:
         await session.exec(update(Meeting).where(col(Meeting.id) == meeting.id).values(**values))
         await session.commit()
@@ -201,26 +204,30 @@ async def update_meeting(
 async def delete_meeting(
     meeting_id: str, session: SessionDep, services: ServicesDep, who: CurrentIdentity
 ) -> None:
-    """Deletes the meeting with its events (ON DELETE CASCADE)."""
+    """Deletes the meeting with its events (ON DELETE CASCADE); its sockets, on every process,
+    get ``not_found`` and close with 4404."""
     meeting, _group = await meeting_for(session, who, meeting_id, Standing.FACILITATOR)
     services.tombstones.record("meeting", meeting.id)  # a restore must not bring it back
     await session.delete(meeting)
     await session.commit()
     await checkpoint_wal(services.engine)  # gone from SQLite's WAL too, not only from the rows
     services.meetings.forget(meeting_id)
-    await services.hub.close_meeting(meeting_id)
+    await services.broker.publish_access(AccessChanged("meeting", meeting_id))
 
 
 @router.post("/meetings/{meeting_id}/display-link", status_code=status.HTTP_201_CREATED)
 async def create_display_link(
-    meeting_id: str, session: SessionDep, settings: SettingsDep, who: CurrentIdentity
+    meeting_id: str, session: SessionDep, services: ServicesDep, who: CurrentIdentity
 ) -> DisplayLink:
-    """A read-only link for a projector in the room; a new link replaces the previous one."""
+    """A read-only link for a projector in the room; a new link replaces the previous one, and
+    the displays opened with it are closed (4404)."""
+    settings = services.settings
     meeting, _group = await meeting_for(session, who, meeting_id, Standing.FACILITATOR)
     key = new_token()
     meeting.display_key_hash = hash_token(settings.key, key)
     session.add(meeting)
     await session.commit()
+    await services.broker.publish_access(AccessChanged("meeting", meeting.id))
     return DisplayLink(url=f"{settings.base_url}/display.html?meeting={meeting.id}&key={key}")
 
 

@@ -15,6 +15,7 @@ from app.api.deps import ServicesDep, SessionDep
 from app.api.routes._access import Standing, group_for, member_for
 from app.api.routes._schemas import Body, Email, Language, MemberPublic, Name, Patch
 from app.errors import Conflict
+from app.realtime.broker import AccessChanged
 from app.store.models import Member
 
 router = APIRouter(prefix="/api", tags=["members"])
@@ -90,8 +91,10 @@ async def update_member(
 async def delete_member(
     member_id: str, session: SessionDep, services: ServicesDep, who: CurrentIdentity
 ) -> None:
-    """Deletes the member, their invites and sessions (they are signed out at once)."""
+    """Deletes the member, their invites and sessions (they are signed out at once, and their
+    open sockets closed)."""
     member = await member_for(session, who, member_id)
     services.tombstones.record("member", member.id)  # a restore must not bring it back
     await session.delete(member)
     await session.commit()
+    await services.broker.publish_access(AccessChanged("member", member_id))
