@@ -24,8 +24,11 @@ from app.stages import (
     Event,
     MeetingPlan,
     MeetingState,
+    audience_of,
+    changes_views,
     decide,
     fold,
+    purge,
     redacted,
     replan,
 )
@@ -49,14 +52,15 @@ class Outcome:
     """True when this ``cid`` was applied before: nothing was applied again."""
 
 
-def to_delivery(event: Event) -> Delivery:
+def to_delivery(event: Event, plan: MeetingPlan) -> Delivery:
     """Serialise an event once, for every socket and for the log."""
-    audience = event.audience
+    audience = audience_of(event, plan)
     return Delivery(
         seq=event.seq,
         payload=event.model_dump_json(),
         audience=audience,
         redacted=None if audience is None else redacted(event).model_dump_json(),
+        resnapshot=changes_views(event),
     )
 
 
@@ -108,6 +112,10 @@ class MeetingService:
         return await self._write(
             meeting_id, "organizer", None, lambda s: replan(s, plan, self._clock())
         )
+
+    async def purge(self, meeting_id: str) -> Outcome:
+        """Erase an ended meeting's case content (retention), through the same path."""
+        return await self._write(meeting_id, "server", None, lambda s: purge(s, self._clock()))
 
     async def _write(
         self,
@@ -164,7 +172,7 @@ class MeetingService:
         if not events:
             return Outcome(state.seq)
         new = fold(state, events)
-        deliveries = tuple(to_delivery(event) for event in events)
+        deliveries = tuple(to_delivery(event, new.plan) for event in events)
         kinds = [event.type for event in events]
         stored = await self._log.commit(new, state.seq, deliveries, kinds, actor, cid, connection)
         if not stored:

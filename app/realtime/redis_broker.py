@@ -26,14 +26,19 @@ BACKOFF_MAX = 5.0
 
 
 def encode(origin: str, publication: Publication) -> str:
-    deliveries = [[d.seq, d.payload, d.audience, d.redacted] for d in publication.deliveries]
+    deliveries = [
+        [d.seq, d.payload, None if d.audience is None else sorted(d.audience), d.redacted]
+        + ([True] if d.resnapshot else [])
+        for d in publication.deliveries
+    ]
     return json.dumps({"o": origin, "m": publication.meeting_id, "d": deliveries})
 
 
 def decode(data: bytes | str) -> tuple[str, Publication]:
     body = json.loads(data)
     deliveries = tuple(
-        Delivery(seq, payload, audience, hidden) for seq, payload, audience, hidden in body["d"]
+        Delivery(seq, payload, None if audience is None else frozenset(audience), hidden, *more)
+        for seq, payload, audience, hidden, *more in body["d"]
     )
     return body["o"], Publication(body["m"], deliveries)
 
