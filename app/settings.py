@@ -44,6 +44,8 @@ class Settings(BaseSettings):
     frame_burst: int = Field(default=40, ge=1)
     flood_close_after: int = Field(default=100, ge=1)
     """Refused messages in a row after which a flooding socket is closed (1008)."""
+    retention_interval: float = Field(default=3_600.0, gt=0)
+    """Seconds between two retention passes (``app.retention``)."""
 
     @field_validator("allowed_origins", mode="before")
     @classmethod
