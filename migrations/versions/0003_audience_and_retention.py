@@ -5,6 +5,7 @@ Revises: 0001
 Create Date: 2026-12-01 22:00:00.000000
 """
 
+import json
 from collections.abc import Sequence
 
 import sqlalchemy as sa
@@ -29,6 +30,7 @@ def upgrade() -> None:
     op.execute(
         "UPDATE meetingevent SET audience = '[\"' || audience || '\"]' WHERE audience IS NOT NULL"
     )
+    _marks_to_their_owners()
     with op.batch_alter_table("meeting", schema=None) as batch_op:
         batch_op.add_column(
             sa.Column("ended_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True)
@@ -41,6 +43,25 @@ def upgrade() -> None:
     with op.batch_alter_table("codev_group", schema=None) as batch_op:
         batch_op.add_column(
             sa.Column("retention_days", sa.Integer(), nullable=False, server_default="365")
+        )
+
+
+def _marks_to_their_owners() -> None:
+    """Marks stored before were for the whole meeting: now their client's and facilitator's."""
+    connection = op.get_bind()
+    rows = connection.execute(
+        sa.text(
+            "SELECT e.meeting_id, e.seq, e.payload, m.state FROM meetingevent e "
+            "JOIN meeting m ON m.id = e.meeting_id WHERE e.type = 'contribution_marked'"
+        )
+    ).all()
+    for meeting_id, seq, payload, state in rows:
+        plan = json.loads(state)["plan"]
+        client = plan["consultations"][json.loads(payload)["consultation"]]["client"]
+        owners = sorted({plan["facilitator"], client} - {None})
+        connection.execute(
+            sa.text("UPDATE meetingevent SET audience = :a WHERE meeting_id = :m AND seq = :s"),
+            {"a": json.dumps(owners), "m": meeting_id, "s": seq},
         )
 
 
