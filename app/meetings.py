@@ -113,9 +113,19 @@ class MeetingService:
             meeting_id, "organizer", None, lambda s: replan(s, plan, self._clock())
         )
 
-    async def purge(self, meeting_id: str) -> Outcome:
-        """Erase an ended meeting's case content (retention), through the same path."""
-        return await self._write(meeting_id, "server", None, lambda s: purge(s, self._clock()))
+    async def purge(self, meeting_id: str) -> bool:
+        """Erase an ended meeting's case content (retention), through the same path; False when
+        nothing was left to erase."""
+        erased = False
+
+        def decide_on(state: MeetingState) -> list[Event]:
+            nonlocal erased
+            events = purge(state, self._clock())
+            erased = bool(events)  # decided again on fresh state after a lost race: the last says
+            return events
+
+        await self._write(meeting_id, "server", None, decide_on)
+        return erased
 
     async def _write(
         self,

@@ -52,13 +52,17 @@ async def expired(
 async def purge_expired(
     sessions: Sessions, meetings: MeetingService, older_than: timedelta | None = None
 ) -> list[str]:
-    """Erase the case content of every expired meeting; the ids of those it looked at."""
-    done = []
+    """Erase the case content of every expired meeting; the ids of those it erased."""
+    erased = []
     for meeting_id in await expired(sessions, meetings, older_than):
         try:
-            await meetings.purge(meeting_id)  # nothing left to erase (no-trace): no event
+            if await meetings.purge(meeting_id):  # marked purged in the purge's transaction
+                erased.append(meeting_id)
+                continue
         except (NotFound, CommandRefused):
             continue  # deleted meanwhile
+        # Nothing was left to erase (a meeting ended in its lobby, say): mark it, so that the
+        # next passes skip it.
         async with sessions() as session:
             await session.exec(
                 update(Meeting)
@@ -66,8 +70,7 @@ async def purge_expired(
                 .values(purged_at=meetings.now())
             )
             await session.commit()
-        done.append(meeting_id)
-    return done
+    return erased
 
 
 async def run_periodically(sessions: Sessions, meetings: MeetingService, interval: float) -> None:

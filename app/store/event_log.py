@@ -132,6 +132,9 @@ class MeetingLog:
                 ended_at=func.coalesce(
                     col(Meeting.ended_at), bindparam("ended", type_=UTCDateTime())
                 ),
+                purged_at=func.coalesce(
+                    bindparam("purged", type_=UTCDateTime()), col(Meeting.purged_at)
+                ),
             )
         )
         self._insert_events = insert(MeetingEvent)
@@ -423,6 +426,7 @@ def _move(write: Write) -> dict[str, Any]:
         "state": state.model_dump_json() if snapshot else None,
         "stage": state.stage.value if snapshot else None,
         "ended": utcnow() if state.stage is Stage.ENDED else None,  # kept once set: retention
+        "purged": utcnow() if "content_purged" in write.event_types else None,
     }
 
 
