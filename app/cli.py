@@ -1,10 +1,13 @@
-"""``codev serve`` and ``codev migrate`` (what ``make run`` calls), and the admin commands."""
+"""``codev serve`` and ``codev migrate`` (what ``make run`` calls), ``codev purge`` (retention on
+demand) and the admin commands."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
 import sys
+from datetime import timedelta
 
 import uvicorn
 
@@ -43,6 +46,12 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--host", help="overrides CODEV_HOST")
     serve.add_argument("--port", type=int, help="overrides CODEV_PORT")
     commands.add_parser("migrate", help="upgrade the database schema and exit")
+    purge = commands.add_parser(
+        "purge", help="erase the case content of ended meetings past their group's retention"
+    )
+    purge.add_argument(
+        "--older-than", type=int, metavar="DAYS", help="overrides each group's retention_days"
+    )
     admin.add_parsers(commands)
     args = parser.parse_args(argv)
 
@@ -55,8 +64,23 @@ def main(argv: list[str] | None = None) -> int:
         migrate.upgrade(settings)
         print(f"database is up to date ({_safe(settings.sqlalchemy_url)})")
         return 0
+    if args.command == "purge":
+        return _purge(settings, args.older_than)
     with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises the SIGINT it stopped on
         uvicorn.Server(uvicorn_config(settings)).run()
+    return 0
+
+
+def _purge(settings: Settings, older_than: int | None) -> int:
+    from app.retention import purge_now
+
+    if older_than is not None and older_than < 0:
+        print("--older-than takes a number of days, 0 or more", file=sys.stderr)
+        return 2
+    migrate.upgrade(settings)
+    days = None if older_than is None else timedelta(days=older_than)
+    count = asyncio.run(purge_now(settings, days))
+    print(f"erased the case content of {count} ended meeting(s)")
     return 0
 
 

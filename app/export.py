@@ -1,10 +1,12 @@
-"""A consultation's record as Markdown, for the person who asks: what they saw, and their notes."""
+"""A consultation's record as Markdown, for the person who asks: what they may see
+(``stages.audience``, as in their snapshot), and their own notes."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 from app.stages import MeetingState
+from app.stages.audience import keeps_private, seen_by
 from app.stages.state import ConsultationRecord
 
 STAGE_TITLES = {
@@ -18,18 +20,22 @@ STAGE_TITLES = {
 
 
 def to_markdown(state: MeetingState, title: str, reader: str) -> str:
-    """The meeting as ``reader`` may see it; other people's private notes never appear."""
+    """The meeting as ``reader`` may see it: other people's private notes never appear, nor
+    the client's marks, nor a closed record its client keeps private (but the reader's part)."""
     names = {member: p.name for member, p in state.plan.participants.items()}
+    seen = seen_by(state, reader)
 
     def who(member: str) -> str:
         return names.get(member, "someone")
 
     lines = [f"# {title}", ""]
-    for index, record in enumerate(state.consultations):
+    for index, record in enumerate(seen.consultations):
         client = state.plan.consultations[index].client
         lines += [f"## Consultation {index + 1}" + (f" — client: {who(client)}" if client else "")]
+        if client and keeps_private(state, index, reader):
+            lines += ["", f"*{who(client)} keeps this record private: here is your part of it.*"]
         lines += _consultation(record, who)
-    mine = [note for note in state.private_notes if note.author == reader]
+    mine = seen.private_notes
     if mine:
         lines += ["## My private notes", ""]
         lines += [f"- {note.text}" for note in mine]

@@ -10,7 +10,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from app import access, gc_policy
+from app import access, gc_policy, retention
 from app.api import errors as api_errors
 from app.api import ws
 from app.api.routes import ROUTERS
@@ -67,10 +67,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             watcher = asyncio.create_task(hub.watch_for_gaps(interval=1.0))
         # Notices can be dropped by Redis, and sessions expire: every socket is re-decided.
         sweeper = asyncio.create_task(hub.sweep_access(settings.access_sweep_seconds))
+        retaining = asyncio.create_task(
+            retention.run_periodically(sessions, meetings, settings.retention_interval)
+        )
         gc_policy.install()  # GC pauses, not CPU, set the tail at thousands of sockets
         try:
             yield
         finally:
+            retaining.cancel()
             if watcher is not None:
                 watcher.cancel()
             sweeper.cancel()

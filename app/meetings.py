@@ -24,8 +24,11 @@ from app.stages import (
     Event,
     MeetingPlan,
     MeetingState,
+    audience_of,
+    changes_views,
     decide,
     fold,
+    purge,
     redacted,
     replan,
 )
@@ -50,14 +53,15 @@ class Outcome:
     """True when this ``cid`` was applied before: nothing was applied again."""
 
 
-def to_delivery(event: Event) -> Delivery:
+def to_delivery(event: Event, plan: MeetingPlan) -> Delivery:
     """Serialise an event once, for every socket and for the log."""
-    audience = event.audience
+    audience = audience_of(event, plan)
     return Delivery(
         seq=event.seq,
         payload=event.model_dump_json(),
         audience=audience,
         redacted=None if audience is None else redacted(event).model_dump_json(),
+        resnapshot=changes_views(event),
     )
 
 
@@ -115,6 +119,20 @@ class MeetingService:
             meeting_id, "organizer", None, lambda s: replan(s, plan, self._clock())
         )
 
+    async def purge(self, meeting_id: str) -> bool:
+        """Erase an ended meeting's case content (retention), through the same path; False when
+        nothing was left to erase."""
+        erased = False
+
+        def decide_on(state: MeetingState) -> list[Event]:
+            nonlocal erased
+            events = purge(state, self._clock())
+            erased = bool(events)  # decided again on fresh state after a lost race: the last says
+            return events
+
+        await self._write(meeting_id, "server", None, decide_on)
+        return erased
+
     async def _write(
         self,
         meeting_id: str,
@@ -170,7 +188,7 @@ class MeetingService:
         if not events:
             return Outcome(state.seq)
         new = fold(state, events)
-        deliveries = tuple(to_delivery(event) for event in events)
+        deliveries = tuple(to_delivery(event, new.plan) for event in events)
         kinds = [event.type for event in events]
         if self._tombstones is not None and "content_purged" in kinds:  # before: never lost
             await asyncio.to_thread(self._tombstones.record_purge, state.meeting_id)

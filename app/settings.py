@@ -57,6 +57,8 @@ class Settings(BaseSettings):
 
     access_sweep_seconds: float = Field(default=15.0, gt=0)
     """How often every open socket's access is decided again (in case a notice was lost)."""
+    retention_interval: float = Field(default=3_600.0, gt=0)
+    """Seconds between two retention passes (``app.retention``)."""
 
     @field_validator("allowed_origins", mode="before")
     @classmethod

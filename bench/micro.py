@@ -105,7 +105,10 @@ async def run(n: int) -> dict[str, float]:
     )
     _, events = apply(state, ready, consultants[0], now)
     await timed(
-        "to_delivery(event) (serialise once)", n, _async(lambda i: to_delivery(events[0])), out
+        "to_delivery(event) (serialise once)",
+        n,
+        _async(lambda i: to_delivery(events[0], state.plan)),
+        out,
     )
     await timed(
         "MeetingLog.after_refusal (cid and seq, one SELECT)",
@@ -124,7 +127,7 @@ async def run(n: int) -> dict[str, float]:
     async def commit(i: int) -> None:
         toggle = SetReady(ready=consultants[0] not in current[0].ready)
         new, evs = apply(current[0], toggle, consultants[0], now)
-        deliveries = tuple(to_delivery(e) for e in evs)
+        deliveries = tuple(to_delivery(e, new.plan) for e in evs)
         kinds = [e.type for e in evs]
         ok = await log.commit(
             new, current[0].seq, deliveries, kinds, consultants[0], uuid.uuid4().hex

@@ -17,14 +17,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, delete, event, insert, select, update
+from sqlalchemy import Connection, Engine, delete, event, func, insert, select, update
 from sqlalchemy import create_engine as sa_create_engine
 from sqlmodel import col
 
 from app.settings import Settings
-from app.stages import EVENT_ADAPTER, MeetingState, Stage, decide, fold
+from app.stages import EVENT_ADAPTER, MeetingState, Stage, audience_of, decide, fold, purge
 from app.stages.commands import EndMeeting
 from app.store import migrate
+from app.store.event_log import encode_audience
 from app.store.models import Group, Meeting, MeetingEvent, Member, ProcessedCommand
 from app.store.tombstones import Tombstones
 
@@ -150,12 +151,19 @@ def _purge(connection: Connection, meeting_id: str) -> bool:
     """End the no-trace meeting as its facilitator would have, through the machine: its
     content is emptied and every earlier event deleted, as when it ended the first time."""
     state = load_state(connection, meeting_id)
-    if state is None or state.stage is Stage.ENDED:
-        return False  # deleted since, or the backup holds the purge already
-    command = EndMeeting(expected_stage=state.stage)
-    events = decide(state, command, state.plan.facilitator, datetime.now(UTC))
-    if state.plan.no_trace is False or not any(e.type == "content_purged" for e in events):
-        return False  # only a no-trace meeting is purged when it ends
+    if state is None:
+        return False  # deleted since
+    now = datetime.now(UTC)
+    if state.stage is Stage.ENDED:
+        # Retention erased it after it ended (none: the backup holds the purge already).
+        events = purge(state, now)
+        if not events:
+            return False
+    else:
+        command = EndMeeting(expected_stage=state.stage)
+        events = decide(state, command, state.plan.facilitator, now)
+        if state.plan.no_trace is False or not any(e.type == "content_purged" for e in events):
+            return False  # only a no-trace meeting is purged when it ends
     ended = fold(state, events)
     connection.execute(delete(MeetingEvent).where(col(MeetingEvent.meeting_id) == meeting_id))
     connection.execute(
@@ -168,7 +176,7 @@ def _purge(connection: Connection, meeting_id: str) -> bool:
                 "meeting_id": meeting_id,
                 "seq": e.seq,
                 "type": e.type,
-                "audience": e.audience,
+                "audience": encode_audience(audience_of(e, state.plan)),
                 "payload": e.model_dump_json(),
             }
             for e in events
@@ -177,6 +185,12 @@ def _purge(connection: Connection, meeting_id: str) -> bool:
     connection.execute(
         update(Meeting)
         .where(col(Meeting.id) == meeting_id)
-        .values(seq=ended.seq, state=ended.model_dump_json(), stage=ended.stage.value)
+        .values(
+            seq=ended.seq,
+            state=ended.model_dump_json(),
+            stage=ended.stage.value,
+            ended_at=func.coalesce(col(Meeting.ended_at), now),
+            purged_at=now,
+        )
     )
     return True

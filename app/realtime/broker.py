@@ -20,12 +20,15 @@ class Delivery:
 
     seq: int
     payload: str
-    audience: str | None = None
-    """When set, only this member gets ``payload``; everyone else gets ``redacted``."""
+    audience: frozenset[str] | None = None
+    """When set, only these members get ``payload``; everyone else gets ``redacted``."""
     redacted: str | None = None
+    resnapshot: bool = False
+    """The event changes what people may see of earlier content (``stages.changes_views``):
+    each socket gets a fresh snapshot after it, and a replay across it is replaced by one."""
 
     def for_member(self, member: str) -> str:
-        if self.audience is None or self.audience == member:
+        if self.audience is None or member in self.audience:
             return self.payload
         assert self.redacted is not None
         return self.redacted

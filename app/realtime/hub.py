@@ -346,17 +346,23 @@ class Hub:
         room = self._rooms.get(publication.meeting_id)
         if room is None:
             return
+        resnapshot = False
         for delivery in publication.deliveries:
             room.last_seq = max(room.last_seq, delivery.seq)
+            resnapshot = resnapshot or delivery.resnapshot
             public = (delivery.seq, delivery.payload)
-            if delivery.audience is None:
+            audience = delivery.audience
+            if audience is None:
                 for conn in room.connections:
                     conn.push(public)
             else:
                 assert delivery.redacted is not None
                 hidden = (delivery.seq, delivery.redacted)
                 for conn in room.connections:
-                    conn.push(public if conn.member_id == delivery.audience else hidden)
+                    conn.push(public if conn.member_id in audience else hidden)
+        if resnapshot:  # what each may see of earlier content changed: a fresh view for all
+            for conn in room.connections:
+                conn.push(Greet(None))
 
     # --- one socket's writer --------------------------------------------------------------------
 
@@ -412,6 +418,8 @@ class Hub:
         for delivery in missed:
             await conn.send_text(delivery.for_member(conn.member_id))
             conn.sent = delivery.seq
+        if any(delivery.resnapshot for delivery in missed):
+            conn.push(Greet(None))  # as the live fan-out would have
         return True  # even if short (purged history): the client sees the gap and resyncs
 
     async def _missed(self, meeting_id: str, after: int, upto: int) -> list[Delivery]:
@@ -475,6 +483,8 @@ class Hub:
             replay = await self._missed(conn.meeting_id, since or 0, state.seq)
             if len(replay) != behind:  # purged history (no-trace): only a snapshot is whole
                 replay = None
+            elif any(delivery.resnapshot for delivery in replay):
+                replay = None  # content sent before may no longer be the socket's to see
         role = "display" if conn.display else state.role_of(conn.member_id)
         assert role is not None, "only participants and displays get a connection"
         hello = Hello(

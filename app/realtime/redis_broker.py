@@ -36,7 +36,11 @@ BACKOFF_MAX = 5.0
 
 
 def encode(origin: str, publication: Publication) -> str:
-    deliveries = [[d.seq, d.payload, d.audience, d.redacted] for d in publication.deliveries]
+    deliveries = [
+        [d.seq, d.payload, None if d.audience is None else sorted(d.audience), d.redacted]
+        + ([True] if d.resnapshot else [])
+        for d in publication.deliveries
+    ]
     return json.dumps({"o": origin, "m": publication.meeting_id, "d": deliveries})
 
 
@@ -46,23 +50,33 @@ def decode(data: bytes | str) -> tuple[str, Publication]:
     try:
         body = json.loads(data)
         origin, meeting_id = body["o"], body["m"]
-        deliveries = tuple(
-            Delivery(seq, payload, audience, hidden) for seq, payload, audience, hidden in body["d"]
-        )
+        deliveries = tuple(_delivery(*row) for row in body["d"])
     except (KeyError, TypeError) as exc:  # (json.loads and unpacking raise ValueError)
         raise ValueError(f"not a publication: {exc}") from None
     if not (isinstance(origin, str) and isinstance(meeting_id, str)):
         raise ValueError("not a publication: origin and meeting must be strings")
-    for d in deliveries:
-        if not (
-            type(d.seq) is int
-            and isinstance(d.payload, str)
-            and (
-                d.audience is None or (isinstance(d.audience, str) and isinstance(d.redacted, str))
-            )
-        ):
-            raise ValueError("not a publication: a delivery of the wrong shape")
     return origin, Publication(meeting_id, deliveries)
+
+
+def _delivery(
+    seq: object, payload: object, audience: object, hidden: object, *more: object
+) -> Delivery:
+    members = audience if isinstance(audience, list) else []
+    if not (
+        type(seq) is int
+        and isinstance(payload, str)
+        and (audience is None or (isinstance(audience, list) and isinstance(hidden, str)))
+        and all(isinstance(member, str) for member in members)
+        and more in ((), (True,))
+    ):
+        raise ValueError("not a publication: a delivery of the wrong shape")
+    return Delivery(
+        seq,
+        payload,
+        None if audience is None else frozenset(members),
+        hidden if isinstance(hidden, str) else None,
+        resnapshot=bool(more),
+    )
 
 
 def encode_access(origin: str, notice: AccessChanged) -> str:

@@ -168,6 +168,13 @@ class SubmitEvaluation(_Command):
     ratings: Ratings = Ratings()
 
 
+# After a consultation (and after the meeting)
+class ShareRecord(_Command):
+    type: Literal["share_record"] = "share_record"
+    consultation: Annotated[int, Field(ge=0, le=1)] = 0
+    shared: bool
+
+
 # Any stage
 class AddPrivateNote(_Command):
     type: Literal["add_private_note"] = "add_private_note"
@@ -220,6 +227,7 @@ Command = Annotated[
     | RemoveActionItem
     | PostLearning
     | SubmitEvaluation
+    | ShareRecord
     | AddPrivateNote
     | SetReady
     | RaiseHand

@@ -35,11 +35,6 @@ class _Event(BaseModel):
     seq: int
     at: datetime
 
-    @property
-    def audience(self) -> str | None:
-        """The only member who may see this event, or None when the whole meeting may."""
-        return None
-
 
 class _ConsultationEvent(_Event):
     consultation: int
@@ -51,6 +46,8 @@ class StageChanged(_Event):
     stage: Stage
     consultation: int | None
     timer: Timer | None
+    closes: tuple[int, ...] = ()
+    """The consultations this move ends: their records now belong to their clients."""
 
 
 class TimerChanged(_Event):
@@ -153,13 +150,16 @@ class EvaluationSubmitted(_ConsultationEvent):
     evaluation: Evaluation
 
 
+class RecordShared(_ConsultationEvent):
+    """The client shares the consultation's record with the group, or takes it back."""
+
+    type: Literal["record_shared"] = "record_shared"
+    shared: bool
+
+
 class PrivateNoteAdded(_Event):
     type: Literal["private_note_added"] = "private_note_added"
     note: PrivateNote
-
-    @property
-    def audience(self) -> str | None:
-        return self.note.author
 
 
 class ReadyChanged(_Event):
@@ -220,6 +220,7 @@ Event = Annotated[
     | ActionItemRemoved
     | LearningPosted
     | EvaluationSubmitted
+    | RecordShared
     | PrivateNoteAdded
     | ReadyChanged
     | HandRaised

@@ -29,7 +29,7 @@ from .errors import (
 )
 from .permissions import check_permission
 from .plan import MeetingPlan, PreviousPlan, check_plan
-from .state import MeetingState, Step, agenda
+from .state import MeetingState, Step, agenda, conclusion_step
 from .timer import Timer, extend, pause, resume, start_timer
 from .vocabulary import Role, Stage
 
@@ -77,6 +77,17 @@ def replan(state: MeetingState, plan: MeetingPlan, now: datetime) -> list[e.Even
     return [e.PlanChanged(seq=state.seq + 1, at=now, plan=plan)]
 
 
+def purge(state: MeetingState, now: datetime) -> list[e.Event]:
+    """The events of erasing an ended meeting's content (retention, not a command): none when
+    nothing is left to erase."""
+    if state.stage is not Stage.ENDED:
+        raise WrongStage(f"only an ended meeting is purged; the meeting is in {state.stage}")
+    purged = e.ContentPurged(seq=state.seq + 1, at=now)
+    if fold(state, [purged]).model_copy(update={"seq": state.seq}) == state:
+        return []
+    return [purged]
+
+
 @dataclass
 class _Context:
     state: MeetingState
@@ -105,6 +116,13 @@ def decide(state: MeetingState, command: c.Command, actor: str, now: datetime) -
     role = state.role_of(actor)
     if role is None:
         raise Forbidden("you are not a participant of this meeting")
+    if isinstance(command, c.ShareRecord):
+        # A record is its client's: what counts is the sender's role in the consultation it
+        # names (the first client consults in the second consultation, and still owns theirs).
+        if command.consultation >= len(state.plan.consultations):
+            raise NotFound(f"this meeting has no consultation {command.consultation + 1}")
+        role = state.plan.role_in(command.consultation, actor)
+        assert role is not None
     strict = state.plan.consultations[state.consultation_index].strict_silent_client
     check_permission(command.type, state.stage, role, strict_silent=strict)
     ctx = _Context(state, actor, role, now)
@@ -292,6 +310,15 @@ def _decide(ctx: _Context, command: c.Command) -> list[e.Event]:
                     seq=ctx.next_seq(), at=now, consultation=ctx.index, evaluation=evaluation
                 )
             ]
+        case c.ShareRecord():
+            index = command.consultation
+            if state.consultations[index].shared == command.shared:
+                return []
+            return [
+                e.RecordShared(
+                    seq=ctx.next_seq(), at=now, consultation=index, shared=command.shared
+                )
+            ]
         case c.AddPrivateNote():
             mine = [n for n in state.private_notes if n.author == ctx.actor]
             _limit(mine, s.MAX_PRIVATE_NOTES_PER_PERSON, "private notes")
@@ -352,6 +379,7 @@ def _enter(ctx: _Context, step_index: int) -> e.StageChanged:
     timer = None
     if step.stage is not Stage.ENDED:
         timer = start_timer(step_index, _minutes(state, step), ctx.now)
+    ends = [conclusion_step(state.plan, index) for index in range(len(state.plan.consultations))]
     return e.StageChanged(
         seq=ctx.next_seq(),
         at=ctx.now,
@@ -359,6 +387,7 @@ def _enter(ctx: _Context, step_index: int) -> e.StageChanged:
         stage=step.stage,
         consultation=step.consultation,
         timer=timer,
+        closes=tuple(i for i, end in enumerate(ends) if state.step <= end < step_index),
     )
 
 
@@ -519,6 +548,9 @@ def evolve(state: MeetingState, event: e.Event) -> None:
         case e.EvaluationSubmitted():
             assert record is not None
             record.evaluations[event.evaluation.author] = event.evaluation
+        case e.RecordShared():
+            assert record is not None
+            record.shared = event.shared
         case e.PrivateNoteAdded():
             state.private_notes.append(event.note)
         case e.ReadyChanged():

@@ -28,6 +28,7 @@ LOBBY = Stage.LOBBY
 CHECK_IN, FOLLOW_UP, CLIENT_CHOICE = Stage.CHECK_IN, Stage.FOLLOW_UP, Stage.CLIENT_CHOICE
 PRESENTATION, CLARIFICATION, CONTRACT = Stage.PRESENTATION, Stage.CLARIFICATION, Stage.CONTRACT
 CONSULTATION, SYNTHESIS, CONCLUSION = Stage.CONSULTATION, Stage.SYNTHESIS, Stage.CONCLUSION
+ENDED = Stage.ENDED
 OPENERS = (CHECK_IN, FOLLOW_UP, CLIENT_CHOICE)
 SIX = (PRESENTATION, CLARIFICATION, CONTRACT, CONSULTATION, SYNTHESIS, CONCLUSION)
 LIVE = OPENERS + SIX
@@ -71,6 +72,9 @@ PERMISSIONS: dict[str, dict[Stage, frozenset[Role]]] = {
     # 6: everyone in turn; the facilitator does not evaluate their own facilitation.
     "post_learning": {CONCLUSION: EVERYONE},
     "submit_evaluation": {CONCLUSION: EVERYONE - {F}},
+    # The client's record is theirs: they share it with the group (or not), during the meeting
+    # or after it. The role that counts is the sender's in the consultation the command names.
+    "share_record": _in((*LIVE, ENDED), frozenset({C})),
     # Any time.
     "add_private_note": _in((LOBBY, *LIVE), EVERYONE),
     "set_ready": _in(LIVE, EVERYONE - {F}),

@@ -176,6 +176,8 @@ class ConsultationRecord(BaseModel):
     action_items: list[ActionItem] = []
     learnings: dict[str, Learning] = {}
     evaluations: dict[str, Evaluation] = {}
+    shared: bool = False
+    """The client shares the record with the group once the consultation is over (``audience``)."""
 
 
 class Step(NamedTuple):
@@ -198,6 +200,11 @@ def _agenda(openers: tuple[Stage, ...], consultations: int) -> tuple[Step, ...]:
         steps += [Step(stage, index) for stage in SIX_STAGES]
     steps.append(Step(Stage.ENDED, None))
     return tuple(steps)
+
+
+def conclusion_step(plan: MeetingPlan, consultation: int) -> int:
+    """The index in ``agenda(plan)`` of consultation ``consultation``'s last stage."""
+    return 1 + len(plan.openers) + len(SIX_STAGES) * consultation + len(SIX_STAGES) - 1
 
 
 class MeetingState(BaseModel):
@@ -240,10 +247,16 @@ class MeetingState(BaseModel):
     def role_of(self, member: str) -> Role | None:
         return self.plan.role_in(self.consultation_index, member)
 
+    def consultation_over(self, consultation: int) -> bool:
+        """Whether the meeting has left that consultation's conclusion (or ended): steps never
+        go back across consultations, so once over it stays over."""
+        return self.step > conclusion_step(self.plan, consultation)
+
     def view_for(self, member: str | None) -> dict[str, object]:
-        """The state as ``member`` may see it: other people's private notes left out."""
-        data = self.model_dump(mode="json")
-        data["private_notes"] = [n for n in data["private_notes"] if n["author"] == member]
+        """The state as ``member`` may see it (``audience.seen_by``), for a snapshot."""
+        from .audience import seen_by  # the audience rules read the state: imported late
+
+        data = seen_by(self, member).model_dump(mode="json")
         data["stage"] = self.stage.value
         data["consultation"] = self.current.consultation
         return data

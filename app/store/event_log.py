@@ -18,6 +18,7 @@ Two things keep a write cheap enough for thousands of live participants per proc
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
@@ -40,9 +41,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlmodel import col
+from sqlmodel.sql.sqltypes import UTCDateTime
 
 from app.realtime.broker import Delivery
-from app.stages import EVENT_ADAPTER, MeetingState, Stage, fold, redacted
+from app.stages import EVENT_ADAPTER, Audience, MeetingState, Stage, changes_views, fold, redacted
 from app.store.db import checkpoint_wal, writer_engine
 from app.store.models import Meeting, MeetingEvent, ProcessedCommand, utcnow
 
@@ -59,6 +61,19 @@ its time waiting for round trips, so a few run side by side (meetings locked in 
 SNAPSHOT_EVENTS = frozenset({"stage_changed", "plan_changed", "client_chosen", "content_purged"})
 """Events after which the snapshot is rewritten at once: listings and the follow-up opener read
 the stored stage and plan, and a no-trace purge must not leave content in the snapshot."""
+
+
+VIEW_EVENTS = frozenset({"stage_changed", "record_shared"})
+"""The only event types that may change what people see of earlier content (``resnapshot``)."""
+
+
+def encode_audience(audience: Audience | None) -> str | None:
+    """The ``audience`` column: NULL for the whole meeting, else a JSON list of member ids."""
+    return None if audience is None else json.dumps(sorted(audience))
+
+
+def decode_audience(column: str | None) -> Audience | None:
+    return None if column is None else frozenset(json.loads(column))
 
 
 def redact(payload: str) -> str:
@@ -115,6 +130,12 @@ class MeetingLog:
                 seq=bindparam("new"),
                 state=func.coalesce(bindparam("state", type_=Text), col(Meeting.state)),
                 stage=func.coalesce(bindparam("stage", type_=String), col(Meeting.stage)),
+                ended_at=func.coalesce(
+                    col(Meeting.ended_at), bindparam("ended", type_=UTCDateTime())
+                ),
+                purged_at=func.coalesce(
+                    bindparam("purged", type_=UTCDateTime()), col(Meeting.purged_at)
+                ),
             )
         )
         self._insert_events = insert(MeetingEvent)
@@ -342,7 +363,10 @@ class MeetingLog:
     ) -> list[Delivery]:
         """Stored events with ``after < seq <= upto``, in order, ready for the wire."""
         query = select(
-            col(MeetingEvent.seq), col(MeetingEvent.audience), col(MeetingEvent.payload)
+            col(MeetingEvent.seq),
+            col(MeetingEvent.type),
+            col(MeetingEvent.audience),
+            col(MeetingEvent.payload),
         ).where(
             col(MeetingEvent.meeting_id) == meeting_id,
             col(MeetingEvent.seq) > after,
@@ -355,10 +379,12 @@ class MeetingLog:
             Delivery(
                 seq=seq,
                 payload=payload,
-                audience=audience,
+                audience=decode_audience(audience),
                 redacted=None if audience is None else redact(payload),
+                resnapshot=kind in VIEW_EVENTS
+                and changes_views(EVENT_ADAPTER.validate_json(payload)),
             )
-            for seq, audience, payload in rows
+            for seq, kind, audience, payload in rows
         ]
 
     async def after_refusal(
@@ -412,6 +438,8 @@ def _move(write: Write) -> dict[str, Any]:
         "new": state.seq,
         "state": state.model_dump_json() if snapshot else None,
         "stage": state.stage.value if snapshot else None,
+        "ended": utcnow() if state.stage is Stage.ENDED else None,  # kept once set: retention
+        "purged": utcnow() if "content_purged" in write.event_types else None,
     }
 
 
@@ -421,7 +449,7 @@ def _event_rows(write: Write) -> list[dict[str, Any]]:
             "meeting_id": write.state.meeting_id,
             "seq": delivery.seq,
             "type": kind,
-            "audience": delivery.audience,
+            "audience": encode_audience(delivery.audience),
             "payload": delivery.payload,
         }
         for delivery, kind in zip(write.deliveries, write.event_types, strict=True)

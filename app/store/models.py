@@ -43,6 +43,8 @@ class Group(SQLModel, table=True):
     organizer_id: str = Field(sa_column=_fk("organizer.id"))
     name: str = Field(max_length=120)
     created_at: datetime = Field(default_factory=utcnow)
+    retention_days: int = 365
+    """Case content of meetings that ended longer ago than this is erased (``app.retention``)."""
 
 
 class Member(SQLModel, table=True):
@@ -96,6 +98,10 @@ class Meeting(SQLModel, table=True):
     state: str = Field(sa_column=Column(Text, nullable=False))
     """A snapshot of the MeetingState as JSON, as of its own ``seq`` (at most ``seq``): the
     events after it are in the log. Stage and plan changes rewrite it at once."""
+    ended_at: datetime | None = None
+    """When the meeting ended (set by the write path): retention counts from it."""
+    purged_at: datetime | None = None
+    """When retention erased its case content: it is not looked at again."""
 
 
 class MeetingEvent(SQLModel, table=True):
@@ -105,8 +111,9 @@ class MeetingEvent(SQLModel, table=True):
     )
     seq: int = Field(primary_key=True)
     type: str = Field(max_length=40)
-    audience: str | None = Field(default=None, max_length=64)
-    """Only this member may see the event (private notes); None: the whole meeting."""
+    audience: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    """Only these members may see the event, as a JSON list (``event_log.encode_audience``);
+    NULL: the whole meeting."""
     payload: str = Field(sa_column=Column(Text, nullable=False))
     """The event exactly as sent on the wire."""
 

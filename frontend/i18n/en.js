@@ -324,6 +324,13 @@ export default {
   "check_in.hint": "Each person says in a few words where they are since the last meeting.",
   "ended.title": "Thank you",
   "ended.hint": "The meeting is over. What was shared stays within the group.",
+  "share.title": "Who sees the record",
+  "share.mine_private": "Your record is yours: only you and the facilitator see all of it. Each consultant keeps what they wrote.",
+  "share.mine_shared": "You share your record with the group: everyone in the meeting sees all of it.",
+  "share.share": "Share with the group",
+  "share.unshare": "Keep it private",
+  "share.other_private": "{name} keeps this record private.",
+  "share.other_shared": "{name} shares this record with the group.",
 
   "queue.title": "Speaking queue",
   "queue.empty": "No hands raised.",

@@ -322,6 +322,13 @@ export default {
   "check_in.hint": "Chacun dit en quelques mots où il en est depuis la dernière rencontre.",
   "ended.title": "Merci",
   "ended.hint": "La rencontre est terminée. Ce qui a été partagé reste dans le groupe.",
+  "share.title": "Qui voit le dossier",
+  "share.mine_private": "Votre dossier vous appartient : seuls vous et l'animateur le voyez en entier. Chaque consultant garde ce qu'il a écrit.",
+  "share.mine_shared": "Vous partagez votre dossier avec le groupe : toutes les personnes de la rencontre le voient en entier.",
+  "share.share": "Partager avec le groupe",
+  "share.unshare": "Le garder privé",
+  "share.other_private": "{name} garde ce dossier privé.",
+  "share.other_shared": "{name} partage ce dossier avec le groupe.",
 
   "queue.title": "File de parole",
   "queue.empty": "Aucune main levée.",

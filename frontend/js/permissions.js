@@ -45,6 +45,7 @@ export const PERMISSIONS = {
   remove_action_item: { synthesis: [C] },
   post_learning: { conclusion: EVERYONE },
   submit_evaluation: { conclusion: EVERYONE.filter((r) => r !== F) },
+  share_record: inStages([...LIVE_STAGES, "ended"], [C]),
   add_private_note: inStages([LOBBY, ...LIVE_STAGES], EVERYONE),
   set_ready: inStages(LIVE_STAGES, EVERYONE.filter((r) => r !== F)),
   raise_hand: {

@@ -40,6 +40,13 @@ export function roleOf(state, member) {
   return roleIn(state.plan, consultationIndex(state), member);
 }
 
+/** Whether the meeting has left that consultation's conclusion (or ended): its record is then
+ * its client's (app/stages/state.py consultation_over). */
+export function consultationOver(state, consultation) {
+  const conclusion = 1 + state.plan.openers.length + SIX_STAGES.length * consultation + SIX_STAGES.length - 1;
+  return state.step > conclusion;
+}
+
 /** The record of the consultation whose roles apply now. */
 export function currentRecord(state) {
   return state.consultations[consultationIndex(state)];

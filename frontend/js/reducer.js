@@ -22,6 +22,7 @@ function emptyRecord() {
     action_items: [],
     learnings: {},
     evaluations: {},
+    shared: false,
   };
 }
 
@@ -103,6 +104,9 @@ export function evolve(state, event) {
       return record((r) => ({ learnings: { ...r.learnings, [event.learning.author]: event.learning } }));
     case "evaluation_submitted":
       return record((r) => ({ evaluations: { ...r.evaluations, [event.evaluation.author]: event.evaluation } }));
+    case "record_shared":
+      // What the record now shows us comes in a fresh snapshot right after.
+      return record(() => ({ shared: event.shared }));
     case "private_note_added":
       return { ...next, private_notes: [...next.private_notes, event.note] };
     case "ready_changed": {

@@ -66,3 +66,46 @@ async def test_in_a_no_trace_meeting_only_the_client_exports_and_only_before_the
     assert exported.status_code == 200
     assert "Leading peers" in exported.text
     assert after.status_code == 410
+
+
+async def test_the_clients_marks_and_closed_record_are_exported_only_as_each_may_see_them(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    group, members, meeting_id = await _consultation_under_way(app, client)
+    run = app.state.services.meetings.execute
+    facilitator, claire, ana = facilitator_of(group), members["Claire"]["id"], members["Ana"]["id"]
+    for number, stage in enumerate((Stage.PRESENTATION, Stage.CLARIFICATION, Stage.CONTRACT)):
+        await run(meeting_id, facilitator, f"a{number}", c.AdvanceStage(expected_stage=stage))
+    idea = await run(meeting_id, ana, "5", c.AddContribution(kind="suggestion", text="Ana's idea"))
+    await run(meeting_id, claire, "6", c.MarkContribution(contribution_id=idea.seq, mark="keep"))
+    async with browser(app) as ana_browser, browser(app) as claire_browser:
+        await sign_in_member(client, ana_browser, ana)
+        await sign_in_member(client, claire_browser, claire)
+
+        async def exports() -> tuple[str, str, str]:
+            path = f"/api/meetings/{meeting_id}/export"
+            answers = [await b.get(path) for b in (ana_browser, claire_browser, client)]
+            assert [a.status_code for a in answers] == [200, 200, 200]
+            return answers[0].text, answers[1].text, answers[2].text
+
+        during, claires, facilitators = await exports()
+        assert "Ana's idea — *Ana*\n" in during
+        assert "Leading peers" in during
+        for owner in (claires, facilitators):
+            assert "Ana's idea — *Ana* **[keep]**" in owner
+
+        await run(meeting_id, facilitator, "7", c.EndMeeting(expected_stage=Stage.CONSULTATION))
+        after, claires, facilitators = await exports()
+        assert "Ana's idea" in after
+        assert "Leading peers" not in after
+        assert "Claire keeps this record private" in after
+        assert "Leading peers" in claires
+        assert "Leading peers" in facilitators
+
+        await run(meeting_id, claire, "8", c.ShareRecord(consultation=0, shared=True))
+        shared, _, _ = await exports()
+        assert "Leading peers" in shared
+        assert "[keep]" not in shared
+        await run(meeting_id, claire, "9", c.ShareRecord(consultation=0, shared=False))
+        unshared, _, _ = await exports()
+        assert "Leading peers" not in unshared

@@ -52,6 +52,17 @@ async def test_a_group_is_read_renamed_and_listed_with_its_members(
     assert (await client.get(f"/api/groups/{group['id']}")).json()["name"] == "Leaders"
 
 
+async def test_a_group_keeps_case_content_a_year_unless_its_organizer_says_otherwise(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    await make_organizer(app, client)
+    group = await make_group(client)
+    assert group["retention_days"] == 365
+    changed = await client.patch(f"/api/groups/{group['id']}", json={"retention_days": 90})
+    assert (changed.status_code, changed.json()["retention_days"]) == (200, 90)
+    assert (await client.get(f"/api/groups/{group['id']}")).json()["retention_days"] == 90
+
+
 @pytest.mark.parametrize(
     ("body", "where"),
     [
@@ -59,6 +70,10 @@ async def test_a_group_is_read_renamed_and_listed_with_its_members(
         ({"name": "x" * 121}, "name"),
         ({"name": None}, "name cannot be null"),
         ({"name": "ok", "owner": "me"}, "owner"),
+        ({"retention_days": 0}, "retention_days"),
+        ({"retention_days": 3651}, "retention_days"),
+        ({"retention_days": "30"}, "retention_days"),
+        ({"retention_days": None}, "retention_days cannot be null"),
     ],
 )
 async def test_invalid_group_bodies_are_refused_with_invalid(

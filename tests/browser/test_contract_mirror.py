@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page
 
+from app.stages import audience_of
 from app.stages import commands as c
 from app.stages.events import Event, redacted
 from app.stages.machine import apply, fold, replan
@@ -126,6 +127,7 @@ def _scenario() -> tuple[MeetingState, MeetingState, list[Event]]:
     do(c.RaiseHand(), "o")
     do(c.ClearQueue(), "f")
     advance()  # consultation 2: presentation
+    do(c.ShareRecord(consultation=0, shared=True), "a")
     do(c.SetCase(headline="Second", topic_type="preoccupation"), "b")
     do(c.EndMeeting(expected_stage=state.stage), "f")
     return start, state, events
@@ -135,16 +137,21 @@ def test_reducer_folds_server_events_into_the_servers_state(
     browser: Browser, static_site: str
 ) -> None:
     start, end, events = _scenario()
-    seen_by = "a"  # someone else's private note reaches Alice as "redacted"
-    wire: list[dict[str, Any]] = [
-        json.loads((redacted(e) if e.audience not in (None, seen_by) else e).model_dump_json())
-        for e in events
-    ]
+    # Fanny facilitates: she sees every record whole, and Karim's private note as "redacted".
+    # (Others get a fresh snapshot as a consultation closes, so their fold stops there.)
+    seen_by = "f"
+
+    def sent(event: Event) -> Event:
+        audience = audience_of(event, end.plan)
+        return redacted(event) if audience is not None and seen_by not in audience else event
+
+    wire: list[dict[str, Any]] = [json.loads(sent(e).model_dump_json()) for e in events]
     assert {e["type"] for e in wire} >= {
         "redacted",
         "client_chosen",
         "timer_changed",
         "action_item_removed",
+        "record_shared",
     }
     page = _module_page(browser, static_site)
     folded = page.evaluate(

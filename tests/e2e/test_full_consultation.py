@@ -173,21 +173,28 @@ async def test_five_participants_walk_a_whole_consultation_and_see_the_same_even
     for person in everyone:
         await person.wait_seq(final)
     # Every participant received every event, in the same order, with gap-free seq; the private
-    # note reached its author and stood as "redacted" in everyone else's stream.
+    # note reached its author and the client's mark the client and the facilitator: each stood
+    # as "redacted" in everyone else's stream.
     public = [(e["seq"], e["type"]) for e in olivia.events]
     assert [seq for seq, _ in public] == list(range(1, final + 1))
+    note = next(e["seq"] for e in ben.events if e["type"] == "private_note_added")
+    assert [e["type"] for e in olivia.events if e["seq"] == note] == ["redacted"]
+    mark = next(e["seq"] for e in olivia.events if e["type"] == "contribution_marked")
     for person in everyone:
-        mine = {e["seq"] for e in person.events if e["type"] == "private_note_added"}
-        assert len(mine) == (1 if person is ben else 0), person.name
-        seen = [(e["seq"], "redacted" if e["seq"] in mine else e["type"]) for e in person.events]
-        assert seen == public, person.name
+        shown = {
+            note: "private_note_added" if person is ben else "redacted",
+            mark: "contribution_marked" if person in (claire, olivia) else "redacted",
+        }
+        expected = [(seq, shown.get(seq, kind)) for seq, kind in public]
+        assert [(e["seq"], e["type"]) for e in person.events] == expected, person.name
     # The participant who resumed has exactly what the others have, byte for byte.
-    assert [e for e in ben.events if e["type"] != "private_note_added"] == [
-        e for e in ana.events if e["type"] != "redacted"
+    assert [e for e in ben.events if e["seq"] != note] == [
+        e for e in ana.events if e["seq"] != note
     ]
 
-    # A late joiner's snapshot holds everything the others saw, and Ben's note stays his.
-    latecomer = Participant("Ana again", ana.member_id, ana.cookie, server, ana.meeting_id)
+    # A late joiner's snapshot: the client's holds all of the record (their marks too), a
+    # consultant's only their own part now that the consultation is over; Ben's note stays his.
+    latecomer = Participant("Claire again", claire.member_id, claire.cookie, server, ana.meeting_id)
     late = await latecomer.connect()
     await latecomer.close()
     state = late["state"]
@@ -200,6 +207,16 @@ async def test_five_participants_walk_a_whole_consultation_and_see_the_same_even
     assert record["action_items"][0]["indicator"] == "six meetings held"
     assert len(record["learnings"]) == 5
     assert state["private_notes"] == []
+    latecomer = Participant("Ana again", ana.member_id, ana.cookie, server, ana.meeting_id)
+    late = await latecomer.connect()
+    await latecomer.close()
+    record = late["state"]["consultations"][0]
+    assert record["case"] is None
+    assert [(c["text"], c["mark"]) for c in record["contributions"]] == [
+        ("Hold one-to-ones first.", None)
+    ]
+    assert list(record["learnings"]) == [ana.member_id]
+    assert late["state"]["private_notes"] == []
     for person in everyone:
         await person.close()
 

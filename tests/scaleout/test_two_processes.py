@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import shutil
 import subprocess
 import time
@@ -141,4 +142,47 @@ async def test_participants_on_two_processes_see_one_gap_free_order_even_across_
     questions = [text for _, kind, text in reference if kind == "question_asked"]
     assert len(questions) == len(set(questions)) == 36
     for person in everyone:
+        await person.close()
+
+
+async def test_marks_and_a_shared_record_reach_each_socket_as_it_may_see_them_on_either_process(
+    cluster: tuple[LiveServer, LiveServer, RedisServer],
+) -> None:
+    one, two, _broker = cluster
+    _meeting_id, people = await asyncio.to_thread(_schedule, one)
+    await asyncio.to_thread(two.start)
+    olivia, claire = _on(one, people["Olivia"]), _on(two, people["Claire"])
+    ana, sam = _on(one, people["Ana"]), _on(two, people["Sam"])
+    for person in (olivia, claire, ana, sam):
+        await person.connect()
+    await olivia.send("advance_stage", expected_stage="lobby")
+    await olivia.send("advance_stage", expected_stage="check_in")
+    await olivia.send("choose_client", member_id=claire.member_id)
+    await olivia.send("advance_stage", expected_stage="client_choice")
+    headline = "A case that stays with Claire"
+    assert (await claire.send("set_case", headline=headline, topic_type="problem"))["type"] == "ack"
+    for stage in ("presentation", "clarification", "contract"):
+        await olivia.send("advance_stage", expected_stage=stage)
+    idea = await ana.send("add_contribution", kind="suggestion", text="Ask them")
+    mark = await claire.send("mark_contribution", contribution_id=idea["seq"], mark="keep")
+    for person in (olivia, ana, sam):  # on the other process than Claire, and on hers
+        event = await person.wait_for(lambda m: m.get("seq") == mark["seq"], within=20)
+        assert event["type"] == ("contribution_marked" if person is olivia else "redacted")
+    ended = (await olivia.send("end_meeting", expected_stage="consultation"))["seq"]
+
+    # At the end Ana (process one) gets a snapshot without the case; Claire shares it from
+    # process two, and Ana's socket gets the event and then the case.
+    first = await ana.wait_for(lambda m: m["type"] == "hello" and m["seq"] >= ended, within=20)
+    assert headline not in str(first["state"])
+    start = len(ana.received)
+    shared = await claire.send("share_record", consultation=0, shared=True)
+    event = await ana.wait_for(lambda m: m.get("seq") == shared["seq"], within=20, start=start)
+    assert (event["type"], event["shared"]) == ("record_shared", True)
+    again = await ana.wait_for(
+        lambda m: m["type"] == "hello" and m["seq"] >= shared["seq"], within=20, start=start
+    )
+    assert headline in str(again["state"])
+    assert '"mark": "keep"' in json.dumps(olivia.received)  # so the check below can fail
+    assert '"mark": "keep"' not in json.dumps(ana.received)
+    for person in (olivia, claire, ana, sam):
         await person.close()

@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 from pydantic import ValidationError
 
-from app.stages import COMMAND_ADAPTER, MeetingState, Role, Stage, apply
+from app.stages import COMMAND_ADAPTER, MeetingState, Role, Stage, apply, audience_of
 from app.stages import commands as c
 from app.stages import state as s
 from app.stages.errors import Forbidden, LimitReached, NotFound, WrongStage
@@ -311,7 +311,7 @@ def test_private_notes_are_only_visible_to_their_author() -> None:
     state = meeting_in_stage(Stage.PRESENTATION)
     state, [event] = run(state, KIM, c.AddPrivateNote(text="ask about the budget"))
     state = act(state, FACILITATOR, c.AddPrivateNote(text="watch the time"))
-    assert event.audience == KIM
+    assert audience_of(event, state.plan) == {KIM}
 
     def notes(member: str | None) -> list[tuple[str, str]]:
         view = state.view_for(member)["private_notes"]
@@ -332,8 +332,8 @@ def test_the_view_names_the_stage_and_the_consultation() -> None:
 
 
 def test_other_events_are_for_the_whole_meeting() -> None:
-    _, [event] = run(meeting_in_stage(Stage.CLARIFICATION), KIM, c.AskQuestion(text="Why?"))
-    assert event.audience is None
+    state, [event] = run(meeting_in_stage(Stage.CLARIFICATION), KIM, c.AskQuestion(text="Why?"))
+    assert audience_of(event, state.plan) is None
 
 
 def test_ready_is_set_once_unset_and_reset_on_stage_change() -> None:

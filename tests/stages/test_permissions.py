@@ -57,6 +57,7 @@ EXPECTED_EVENT: dict[str, str] = {
     "remove_action_item": "action_item_removed",
     "post_learning": "learning_posted",
     "submit_evaluation": "evaluation_submitted",
+    "share_record": "record_shared",
     "add_private_note": "private_note_added",
     "set_ready": "ready_changed",
     "raise_hand": "hand_raised",
@@ -175,6 +176,7 @@ PREPARE: dict[str, Prepare] = {
     "submit_evaluation": _plain(
         lambda s: c.SubmitEvaluation(appreciation="Good", ratings=Ratings(usefulness=5))
     ),
+    "share_record": _plain(lambda s: c.ShareRecord(consultation=0, shared=True)),
     "add_private_note": _plain(lambda s: c.AddPrivateNote(text="ask about the budget")),
     "set_ready": _plain(lambda s: c.SetReady()),
     "raise_hand": _plain(lambda s: c.RaiseHand()),
@@ -198,8 +200,11 @@ def test_permission_table_has_a_row_for_every_command_and_nothing_else() -> None
     assert len(COMMAND_TYPES) == len(set(COMMAND_TYPES)) == len(PREPARE) == len(EXPECTED_EVENT)
 
 
-def test_nothing_is_allowed_once_the_meeting_has_ended() -> None:
-    assert all(allowed_roles(command, Stage.ENDED) is None for command in COMMAND_TYPES)
+def test_once_the_meeting_has_ended_a_client_may_only_share_their_record() -> None:
+    after = {command: allowed_roles(command, Stage.ENDED) for command in COMMAND_TYPES}
+    assert {command: roles for command, roles in after.items() if roles is not None} == {
+        "share_record": frozenset({Role.CLIENT})
+    }
 
 
 def test_only_the_facilitator_moves_through_the_agenda() -> None:

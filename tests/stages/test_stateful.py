@@ -23,6 +23,7 @@ from app.stages import (
     new_meeting,
 )
 from app.stages import commands as c
+from app.stages.audience import keeps_private, owners, seen_by
 from app.stages.events import Event
 from app.stages.state import Ratings
 from app.stages.vocabulary import (
@@ -189,6 +190,9 @@ class MeetingMachine(RuleBasedStateMachine):
             case "submit_evaluation":
                 rating = data.draw(st.integers(1, 5))
                 return c.SubmitEvaluation(applications=text, ratings=Ratings(timing=rating))
+            case "share_record":
+                consultation = data.draw(st.integers(0, 1))
+                return c.ShareRecord(consultation=consultation, shared=data.draw(st.booleans()))
             case "add_private_note":
                 return c.AddPrivateNote(text=text)
             case "set_ready":
@@ -296,6 +300,22 @@ class MeetingMachine(RuleBasedStateMachine):
     @invariant()
     def folding_every_event_gives_the_current_state(self) -> None:
         assert fold(self.initial, self.events).model_dump() == self.state.model_dump()
+
+    @invariant()
+    def marks_and_closed_records_reach_only_their_owners(self) -> None:
+        state = self.state
+        for member in (*PEOPLE, "display"):
+            view = seen_by(state, member)
+            for index, record in enumerate(view.consultations):
+                if member in owners(state.plan, index):
+                    assert record == state.consultations[index]
+                    continue
+                assert all(x.mark is None for x in record.contributions)
+                if keeps_private(state, index, member):
+                    assert {x.author for x in record.contributions} <= {member}
+                    assert set(record.learnings) | set(record.evaluations) <= {member}
+                    assert record.case is None
+                    assert record.synthesis == ""
 
     @invariant()
     def the_state_can_be_stored_and_reloaded(self) -> None:

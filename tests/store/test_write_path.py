@@ -24,7 +24,7 @@ from app.stages import commands as c
 from app.stages.errors import StageMismatch, WrongStage
 from app.store import migrate
 from app.store.db import create_engine, session_factory
-from app.store.event_log import SNAPSHOT_EVERY, MeetingLog
+from app.store.event_log import SNAPSHOT_EVERY, MeetingLog, encode_audience
 from app.store.models import Group, Meeting, MeetingEvent, Organizer, ProcessedCommand
 from tests.databases import fresh_database
 
@@ -147,9 +147,13 @@ async def test_stored_events_are_the_bytes_every_socket_received(
     async with process.engine.connect() as connection:
         query = select(MeetingEvent.seq, MeetingEvent.audience, MeetingEvent.payload)  # type: ignore[call-overload]
         stored = [tuple(row) for row in await connection.execute(query.order_by("seq"))]
-    published = [(d.seq, d.audience, d.payload) for p in process.published for d in p.deliveries]
+    published = [
+        (d.seq, encode_audience(d.audience), d.payload)
+        for p in process.published
+        for d in p.deliveries
+    ]
     assert stored == published
-    assert stored[1][1] == "ana"
+    assert stored[1][1] == '["ana"]'
     replayed = await process.log.deliveries_after(meeting_id, 0)
     assert replayed[1].for_member("ben") == process.published[1].deliveries[0].for_member("ben")
     assert "mine only" not in replayed[1].for_member("ben")

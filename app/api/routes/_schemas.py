@@ -106,7 +106,12 @@ class MemberPublic(Public):
         )
 
 
+RetentionDays = Annotated[int, Field(strict=True, ge=1, le=3_650)]
+"""Days a group keeps the case content of its meetings after they end (``app.retention``)."""
+
+
 class GroupPublic(Public):
     id: str
     name: str
     created_at: datetime
+    retention_days: int

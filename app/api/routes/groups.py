@@ -12,7 +12,15 @@ from sqlmodel import col, select
 from app.api.auth import CurrentIdentity, CurrentOrganizer
 from app.api.deps import ServicesDep, SessionDep
 from app.api.routes._access import Standing, group_for
-from app.api.routes._schemas import Body, GroupName, GroupPublic, MemberPublic, Name, Patch
+from app.api.routes._schemas import (
+    Body,
+    GroupName,
+    GroupPublic,
+    MemberPublic,
+    Name,
+    Patch,
+    RetentionDays,
+)
 from app.api.routes.members import group_members
 from app.realtime.broker import AccessChanged
 from app.store.db import checkpoint_wal
@@ -27,12 +35,14 @@ class GroupCreate(Body):
     """Also make the organizer a member (and facilitator) of the group, to run its meetings."""
     my_name: Name | None = None
     """The organizer's name in this group; their account name when omitted."""
+    retention_days: RetentionDays = 365
 
 
 class GroupUpdate(Patch):
-    not_null = frozenset({"name"})
+    not_null = frozenset({"name", "retention_days"})
 
     name: GroupName | None = None
+    retention_days: RetentionDays | None = None
 
 
 class GroupDetail(GroupPublic):
@@ -43,7 +53,7 @@ class GroupDetail(GroupPublic):
 async def create_group(
     body: GroupCreate, session: SessionDep, organizer: CurrentOrganizer
 ) -> GroupDetail:
-    group = Group(organizer_id=organizer.id, name=body.name)
+    group = Group(organizer_id=organizer.id, name=body.name, retention_days=body.retention_days)
     session.add(group)
     members = []
     if body.add_me_as_facilitator:
@@ -61,6 +71,7 @@ async def create_group(
         id=group.id,
         name=group.name,
         created_at=group.created_at,
+        retention_days=group.retention_days,
         members=[MemberPublic.of(m) for m in members],
     )
 
@@ -88,6 +99,7 @@ async def get_group(group_id: str, session: SessionDep, who: CurrentIdentity) ->
         id=group.id,
         name=group.name,
         created_at=group.created_at,
+        retention_days=group.retention_days,
         members=[MemberPublic.of(m, show_email=show_email) for m in members],
     )
 

@@ -4,7 +4,7 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import { formatDuration, remainingSeconds, warningThreshold } from "../clock.js";
 import { clearDraft, useDraft, useHiddenDrafts } from "../drafts.js";
 import { getLang, LANGUAGES, setLang, t, tFirst, useLang } from "../i18n.js";
-import { agenda, currentConsultationPlan, nameOf, stageNumber } from "../plan.js";
+import { agenda, consultationOver, currentConsultationPlan, nameOf, stageNumber } from "../plan.js";
 
 /** The role whose messages a role falls back to: scribes and timekeepers consult too. */
 export function roleGroup(role) {
@@ -348,9 +348,39 @@ export function Layout({ main, aside }) {
   </div>`;
 }
 
+/**
+ * After a consultation its record is its client's: the client shares it with the group in one
+ * click (or takes it back); everyone else reads who keeps it. The server decides what each sees.
+ */
+export function RecordSharing({ room, state, me }) {
+  const over = state.plan.consultations
+    .map((plan, index) => ({ client: plan.client, index }))
+    .filter(({ client, index }) => client && consultationOver(state, index));
+  if (over.length === 0) return null;
+  const many = state.plan.consultations.length > 1;
+  return html`<section class="panel sharing" aria-labelledby="sharing-title" data-testid="record-sharing">
+    <h2 id="sharing-title">${t("share.title")}</h2>
+    ${over.map(({ client, index }) => {
+      const shared = state.consultations[index].shared;
+      const where = many ? `${t("banner.consultation", { n: index + 1 })} · ` : "";
+      if (client !== me) {
+        const line = shared ? "share.other_shared" : "share.other_private";
+        return html`<p key=${index} data-testid="share-status">${where}${t(line, { name: nameOf(state, client) })}</p>`;
+      }
+      return html`<div class="share-row" key=${index}>
+        <p data-testid="share-status">${where}${t(shared ? "share.mine_shared" : "share.mine_private")}</p>
+        <div class="actions"><button type="button" class="secondary" aria-pressed=${shared ? "true" : "false"} data-testid="share-toggle"
+          onClick=${() => room.send("share_record", { consultation: index, shared: !shared })}>
+          ${t(shared ? "share.unshare" : "share.share")}</button></div>
+      </div>`;
+    })}
+  </section>`;
+}
+
 /** The side column most people share: hand and ready, private notes, unsent drafts. */
 export function PersonalAside({ room, state, me, can, extra = null }) {
-  return html`${extra}
+  return html`<${RecordSharing} room=${room} state=${state} me=${me} />
+    ${extra}
     <${SelfControls} room=${room} state=${state} me=${me} can=${can} />
     <${PrivateNotes} room=${room} state=${state} can=${can} />
     <${HiddenDrafts} room=${room} />`;

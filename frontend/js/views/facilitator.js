@@ -4,7 +4,7 @@ import { html } from "../html.js";
 import { useEffect, useState } from "preact/hooks";
 import { t } from "../i18n.js";
 import { currentConsultationPlan, currentRecord, nameOf, nextStep, returnTargets, roleIn, consultationIndex } from "../plan.js";
-import { Confirm, Empty, Layout, PrivateNotes, HiddenDrafts, Section, StageRail, TimerControls } from "./common.js";
+import { Confirm, Empty, Layout, PrivateNotes, HiddenDrafts, RecordSharing, Section, StageRail, TimerControls } from "./common.js";
 import { CaseCard, ContractView, EarlierWork, EvaluationSummary, FollowUpView, LearningForm, LearningList, ProposalList } from "./parts.js";
 import { StageFeed } from "./observer.js";
 
@@ -73,7 +73,8 @@ export function FacilitatorView({ room, snap, state, me, can }) {
     <${Confirm} open=${Boolean(asking)} title=${dialog?.title} body=${asking?.kind === "end" ? t("facilitator.end_body") : t("facilitator.confirm_body")}
       confirmLabel=${dialog?.label} danger=${asking?.kind === "end"} onConfirm=${confirm} onCancel=${() => setAsking(null)} />`;
 
-  const aside = html`<${Queue} room=${room} state=${state} can=${can} />
+  const aside = html`<${RecordSharing} room=${room} state=${state} me=${me} />
+    <${Queue} room=${room} state=${state} can=${can} />
     <${People} room=${room} snap=${snap} state=${state} can=${can} />
     <${PrivateNotes} room=${room} state=${state} can=${can} />
     <${HiddenDrafts} room=${room} />`;
