@@ -4,7 +4,7 @@ import { useEffect, useState } from "preact/hooks";
 import { evolve, SeqGap } from "./reducer.js";
 import { MeetingSocket } from "./socket.js";
 import { Outbox } from "./outbox.js";
-import { clearDraft, clearDrafts, readDraft, writeDraft } from "./drafts.js";
+import { clearDraft, clearDrafts, isShown, readDraft, writeDraft } from "./drafts.js";
 import { noteHello, notePong } from "./clock.js";
 import { errorText, t } from "./i18n.js";
 
@@ -212,7 +212,11 @@ export class Room {
       return;
     }
     let text = errorText(error.code, error.message);
-    if (restore.length) text = `${text} ${t("room.draft_restored")}`;
+    if (restore.length) {
+      // back in its box if the box is still on screen; else (the stage moved on) under unsent drafts
+      const visible = restore.every(({ field }) => isShown(this.scope, field));
+      text = `${text} ${t(visible ? "room.draft_restored" : "room.draft_kept")}`;
+    }
     this.notify(text, "error");
   }
 
