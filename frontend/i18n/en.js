@@ -31,7 +31,7 @@ export default {
   "stage.contract": "Contract",
   "stage.consultation": "Consultation",
   "stage.synthesis": "Synthesis and action plan",
-  "stage.conclusion": "Conclusion: evaluation and integration of learning",
+  "stage.conclusion": "Conclusion",
   "stage.ended": "Meeting ended",
   "stage_short.lobby": "Start",
   "stage_short.check_in": "Check-in",
@@ -474,4 +474,5 @@ export default {
   "groups.add_me": "Add me to this group as its facilitator",
   "groups.add_me_hint": "Untick this to add a facilitator among the members later.",
   "meetings.ended": "Ended",
+  "section.check_in": "Round: each in turn",
 };

@@ -471,4 +471,5 @@ export default {
   "groups.add_me": "M'ajouter à ce groupe pour l'animer",
   "groups.add_me_hint": "Décochez pour confier l'animation à un membre plus tard.",
   "meetings.ended": "Terminée",
+  "section.check_in": "Tour de table",
 };

@@ -2,7 +2,7 @@
 // (a room display): one socket, one store; the view follows the role the server gives us.
 import { html, render } from "./html.js";
 import { Room, useRoom } from "./store.js";
-import { preferLang, t, useLang } from "./i18n.js";
+import { t, useLang } from "./i18n.js";
 import { can as allowed } from "./permissions.js";
 import { currentConsultationPlan, roleOf } from "./plan.js";
 import { LiveRegion, Notices, StageBanner, StageRail, TopBar } from "./views/common.js";
@@ -32,7 +32,6 @@ function Shell({ room }) {
       <main id="main" class="loading"><p>${t("room.loading")}</p></main></div>`;
   }
   const role = snap.helloRole === "display" ? "display" : roleOf(state, you.member_id);
-  if (role !== "display") preferLang(state.plan.participants[you.member_id]?.language);
   const strict = currentConsultationPlan(state).strict_silent_client;
   const can = (command) => allowed(command, state.stage, role, { strict });
   const View = VIEWS[role];

@@ -6,7 +6,7 @@ import { MeetingSocket } from "./socket.js";
 import { Outbox } from "./outbox.js";
 import { clearDraft, clearDrafts, isShown, readDraft, writeDraft } from "./drafts.js";
 import { noteHello, notePong } from "./clock.js";
-import { errorText, t } from "./i18n.js";
+import { errorText, preferLang, t } from "./i18n.js";
 
 let noticeId = 0;
 
@@ -129,6 +129,8 @@ export class Room {
     let state = before;
     if (!hello.resumed || !state) state = hello.state;
     this.resyncing = false;
+    // the language the organizer set for this member, before anything is said to them
+    if (hello.role !== "display") preferLang(state?.plan.participants[hello.you?.member_id]?.language);
     if (!this.outbox && hello.role !== "display") {
       this.snapshot = { ...this.snapshot, you: hello.you };
       this.outbox = new Outbox(this.scope);

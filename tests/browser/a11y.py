@@ -26,20 +26,25 @@ def axe_violations(page: Page) -> list[dict[str, Any]]:
     result: list[dict[str, Any]] = page.evaluate(
         """async () => {
             const found = await axe.run(document, {
-                runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] },
+                runOnly: {
+                    type: 'tag',
+                    values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'],
+                },
             });
             return found.violations.map((v) => ({
                 id: v.id, impact: v.impact, help: v.help,
-                nodes: v.nodes.slice(0, 5).map((n) => ({ target: n.target.join(' '), summary: n.failureSummary })),
+                nodes: v.nodes.slice(0, 5).map((n) => ({
+                    target: n.target.join(' '), summary: n.failureSummary,
+                })),
             }));
         }"""
     )
     return result
 
 
-def assert_no_axe_violations(page: Page) -> None:
+def assert_no_axe_violations(page: Page, where: str = "") -> None:
     violations = axe_violations(page)
-    assert violations == [], "\n".join(
+    assert violations == [], f"{where} " + "\n".join(
         f"{v['id']} ({v['impact']}): {v['help']}\n    "
         + "\n    ".join(f"{n['target']}: {n['summary']}" for n in v["nodes"])
         for v in violations

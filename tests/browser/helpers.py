@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
-from websockets.sync.client import ClientConnection, connect
 from playwright.sync_api import Browser, BrowserContext, Dialog, Error, Page, ViewportSize
+from websockets.sync.client import ClientConnection, connect
 
 from tests.live import LiveServer
 from tests.support import bootstrap_organizer, session_cookie_for_invite

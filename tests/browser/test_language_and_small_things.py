@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
@@ -43,8 +44,9 @@ def _english_fragments(page: Page) -> dict[str, str]:
 
 def _visible_text(page: Page) -> str:
     text: str = page.evaluate(
-        "() => document.body.innerText + ' ' + [...document.querySelectorAll('[aria-label],[title]')]"
-        ".map((e) => (e.getAttribute('aria-label') || '') + ' ' + (e.getAttribute('title') || '')).join(' ')"
+        "() => document.body.innerText + ' ' +"
+        " [...document.querySelectorAll('[aria-label],[title]')].map((e) =>"
+        " (e.getAttribute('aria-label') || '') + ' ' + (e.getAttribute('title') || '')).join(' ')"
     )
     return text
 
@@ -67,15 +69,32 @@ def test_every_page_of_every_role_reads_in_french_in_the_language_the_organizer_
     meeting = schedule(server, observers=("Omar",), members=("Claire", "Sam", "Ana", "Ben", "Omar"))
     # Ana's language is French (set by the organizer); her browser says English: French wins.
     ana = open_person(
-        browser, server, "Ana", meeting.room_url, meeting.cookies["Ana"], locale="en-GB",
-        viewport=PHONE, is_mobile=True,
+        browser,
+        server,
+        "Ana",
+        meeting.room_url,
+        meeting.cookies["Ana"],
+        locale="en-GB",
+        viewport=PHONE,
+        is_mobile=True,
     )
     others = {
-        name: open_person(browser, server, name, f"{meeting.room_url}&lang=fr", meeting.cookies[name], locale="fr-CA")
+        name: open_person(
+            browser,
+            server,
+            name,
+            f"{meeting.room_url}&lang=fr",
+            meeting.cookies[name],
+            locale="fr-CA",
+        )
         for name in ("Olivia", "Claire", "Sam", "Omar")
     }
     display = open_person(
-        browser, server, "display", f"{meeting.display_url}&lang=fr", locale="fr-CA",
+        browser,
+        server,
+        "display",
+        f"{meeting.display_url}&lang=fr",
+        locale="fr-CA",
         viewport={"width": 1920, "height": 1080},
     )
     people = [ana, *others.values(), display]
@@ -92,7 +111,9 @@ def test_every_page_of_every_role_reads_in_french_in_the_language_the_organizer_
         (
             "presentation",
             lambda: claire.send(
-                "set_case", headline="Diriger mes anciens collègues", topic_type="problem",
+                "set_case",
+                headline="Diriger mes anciens collègues",
+                topic_type="problem",
                 question="Comment trouver ma place ?",
             ),
         ),
@@ -100,16 +121,27 @@ def test_every_page_of_every_role_reads_in_french_in_the_language_the_organizer_
         (
             "contract",
             lambda: (
-                claire.send("set_contract", text="M'aider à trouver ma place.", help_wanted=["ideas"]),
+                claire.send(
+                    "set_contract", text="M'aider à trouver ma place.", help_wanted=["ideas"]
+                ),
                 sam.send("rephrase_contract", text="Vous voulez trouver votre place."),
             ),
         ),
-        ("consultation", lambda: sam.send("add_contribution", kind="suggestion", text="Des rencontres individuelles.")),
+        (
+            "consultation",
+            lambda: sam.send(
+                "add_contribution", kind="suggestion", text="Des rencontres individuelles."
+            ),
+        ),
         (
             "synthesis",
             lambda: claire.send(
-                "save_action_item", action="Rencontrer chaque personne", objective="Écouter",
-                due="2026-04-15", indicator="Six rencontres", follow_up="2026-05-10",
+                "save_action_item",
+                action="Rencontrer chaque personne",
+                objective="Écouter",
+                due="2026-04-15",
+                indicator="Six rencontres",
+                follow_up="2026-05-10",
             ),
         ),
         ("conclusion", lambda: sam.send("post_learning", text="Écouter avant de proposer.")),
@@ -128,11 +160,19 @@ def test_every_page_of_every_role_reads_in_french_in_the_language_the_organizer_
                     expect(person.page.get_by_test_id("action-items")).to_be_visible(timeout=SOON)
                 _no_english(person, fragments, stage)
                 _french_typography(person, stage)
-                assert_no_axe_violations(person.page)
+                assert_no_axe_violations(person.page, f"{person.name} in {stage}")
     finally:
         for driver in (olivia, claire, sam):
             driver.close()
     expect(others["Olivia"].page.get_by_test_id("stage-name")).to_have_text("Rencontre terminée")
+    # The home pages too: the organizer's groups, then a member's meetings (in Ana's language).
+    for person, testid in ((others["Olivia"], "you"), (ana, "my-meetings")):
+        person.page.goto(f"{server.url}/")
+        expect(person.page.get_by_test_id(testid)).to_be_visible(timeout=SOON)
+        _no_english(person, fragments, "home")
+        _french_typography(person, "home")
+        assert_no_axe_violations(person.page, f"{person.name} at home")
+    expect(ana.page.get_by_test_id("meeting-ended")).to_have_text("Terminée")
     for person in people:
         assert [a for a in person.alerts if a.startswith("page error")] == []
         person.context.close()
@@ -149,8 +189,13 @@ def test_long_names_wrap_and_the_box_to_write_in_is_on_a_phones_first_screen(
     meeting = schedule(server, members=("Claire", "Sam", LONG_NAME, "Ben"), scribe=None)
     olivia = open_person(browser, server, "Olivia", meeting.room_url, meeting.cookies["Olivia"])
     phone = open_person(
-        browser, server, LONG_NAME, meeting.room_url, meeting.cookies[LONG_NAME],
-        viewport=PHONE, is_mobile=True,
+        browser,
+        server,
+        LONG_NAME,
+        meeting.room_url,
+        meeting.cookies[LONG_NAME],
+        viewport=PHONE,
+        is_mobile=True,
     )
     sam = open_person(browser, server, "Sam", meeting.room_url, meeting.cookies["Sam"])
     driver = Driver(server, meeting, "Olivia")
@@ -168,7 +213,8 @@ def test_long_names_wrap_and_the_box_to_write_in_is_on_a_phones_first_screen(
         box = phone.page.locator('form[data-field="question"] textarea')
         bounds = box.bounding_box()
         bar = phone.page.locator(".self").bounding_box()
-        assert bounds is not None and bar is not None
+        assert bounds is not None
+        assert bar is not None
         assert bounds["y"] + 24 <= bar["y"], (bounds, bar)
 
         # Sent with the keyboard, the focus stays in the box for the next question.
@@ -249,3 +295,25 @@ def test_at_the_end_each_client_sees_their_own_case_and_members_see_the_meeting_
         driver.close()
         client.close()
         claire.context.close()
+
+
+def test_a_group_can_be_created_without_adding_the_organizer_as_its_facilitator(
+    browser: Browser, server: LiveServer
+) -> None:
+    meeting = schedule(server, members=("Claire", "Sam"), scribe=None)
+    olivia = open_person(browser, server, "Olivia", f"{server.url}/", meeting.cookies["Olivia"])
+    page = olivia.page
+    try:
+        page.locator("#group-name").fill("Second circle")
+        add_me = page.get_by_test_id("add-me")
+        expect(add_me).to_be_checked()
+        add_me.uncheck()
+        page.get_by_role("button", name="Create the group").click()
+        expect(page.get_by_test_id("group-name")).to_have_text("Second circle", timeout=SOON)
+        cookies = {"codev_session": meeting.cookies["Olivia"]}
+        groups = httpx.get(f"{server.url}/api/groups", cookies=cookies).json()
+        second = next(g for g in groups if g["name"] == "Second circle")
+        members = httpx.get(f"{server.url}/api/groups/{second['id']}/members", cookies=cookies)
+        assert members.json() == []
+    finally:
+        olivia.context.close()

@@ -5,6 +5,8 @@ headings do not skip a level, an unanswered question is neutral, and axe finds n
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
@@ -29,16 +31,19 @@ def assert_inside_viewport(page: Page, *selectors: str) -> None:
     width, height = page.viewport_size["width"], page.viewport_size["height"]  # type: ignore[index]
     for selector in selectors:
         box = _box(page, selector)
-        assert box["y"] >= 0 and box["y"] + box["height"] <= height + 0.5, (selector, box, height)
-        assert box["x"] >= 0 and box["x"] + box["width"] <= width + 0.5, (selector, box, width)
+        assert box["y"] >= 0, (selector, box)
+        assert box["y"] + box["height"] <= height + 0.5, (selector, box, height)
+        assert box["x"] >= 0, (selector, box)
+        assert box["x"] + box["width"] <= width + 0.5, (selector, box, width)
 
 
 def assert_no_scrolling(page: Page) -> None:
     sizes = page.evaluate(
-        "() => ({sh: document.documentElement.scrollHeight, sw: document.documentElement.scrollWidth,"
-        " h: innerHeight, w: innerWidth})"
+        "() => ({sh: document.documentElement.scrollHeight,"
+        " sw: document.documentElement.scrollWidth, h: innerHeight, w: innerWidth})"
     )
-    assert sizes["sh"] <= sizes["h"] and sizes["sw"] <= sizes["w"], sizes
+    assert sizes["sh"] <= sizes["h"], sizes
+    assert sizes["sw"] <= sizes["w"], sizes
 
 
 def assert_headings_in_order(page: Page) -> None:
@@ -46,8 +51,9 @@ def assert_headings_in_order(page: Page) -> None:
         "() => [...document.querySelectorAll('h1,h2,h3,h4,h5,h6')]"
         ".filter((h) => h.getClientRects().length).map((h) => Number(h.tagName[1]))"
     )
-    assert levels and levels[0] == 1, levels
-    for before, after in zip(levels, levels[1:], strict=False):
+    assert levels, "no heading"
+    assert levels[0] == 1, levels
+    for before, after in itertools.pairwise(levels):
         assert after <= before + 1, levels
 
 
@@ -133,31 +139,50 @@ def test_the_room_display_keeps_stage_speaker_timer_and_newest_items_on_one_scre
         _fits(displays, '[data-testid="display-speaker"]', '[data-testid="questions"] li')
 
         olivia.advance_to("contract")
-        claire.send("set_contract", text="Help me find my place as the team's manager.", help_wanted=["ideas"])
-        sam.send("rephrase_contract", text="If I understand, you want to be accepted as their manager.")
+        claire.send(
+            "set_contract",
+            text="Help me find my place as the team's manager.",
+            help_wanted=["ideas"],
+        )
+        sam.send(
+            "rephrase_contract", text="If I understand, you want to be accepted as their manager."
+        )
         ben.send("rephrase_contract", text="You want ideas to set a new relationship with them.")
         for display in displays.values():
-            expect(display.page.get_by_test_id("rephrasings")).to_contain_text("new relationship", timeout=SOON)
+            expect(display.page.get_by_test_id("rephrasings")).to_contain_text(
+                "new relationship", timeout=SOON
+            )
             expect(display.page.get_by_test_id("contract-text")).to_contain_text("find my place")
         _fits(displays, '[data-testid="rephrasings"] li', '[data-testid="contract-text"]')
 
         olivia.advance_to("consultation")
         olivia.send("call_on", member_id=meeting.member_ids["Ben"])
         for n in range(1, CONTRIBUTIONS + 1):
-            (sam if n % 2 else ben).send("add_contribution", kind="suggestion", text=_contribution(n))
+            (sam if n % 2 else ben).send(
+                "add_contribution", kind="suggestion", text=_contribution(n)
+            )
             if n == 12:
                 for display in displays.values():
                     expect(display.page.get_by_test_id("contributions")).to_contain_text(
                         _contribution(12), timeout=SOON
                     )
-                _fits(displays, ".display-speaker", ".display-contract", '[data-testid="contributions"] li')
+                _fits(
+                    displays,
+                    ".display-speaker",
+                    ".display-contract",
+                    '[data-testid="contributions"] li',
+                )
         for display in displays.values():
             page = display.page
-            expect(page.get_by_test_id("contributions")).to_contain_text(_contribution(CONTRIBUTIONS), timeout=SOON)
+            expect(page.get_by_test_id("contributions")).to_contain_text(
+                _contribution(CONTRIBUTIONS), timeout=SOON
+            )
             newest = page.locator('[data-testid="contributions"] li').last
             expect(newest).to_contain_text(_contribution(CONTRIBUTIONS))
             # the contract is the largest text under the banner, not the smallest
-            assert font_px(page, ".display-contract .text") > font_px(page, ".contributions .c-text")
+            assert font_px(page, ".display-contract .text") > font_px(
+                page, ".contributions .c-text"
+            )
         _fits(displays, ".display-speaker", ".display-contract", '[data-testid="contributions"] li')
 
         olivia.advance_to("synthesis")

@@ -73,7 +73,7 @@ export function FacilitatorView({ room, snap, state, me, can }) {
       <${Section} id="s-evaluation" title=${t("section.evaluations")}><${EvaluationSummary} record=${record} /><//>
       ${can("post_learning") && html`<${Section} id="s-learning" title=${t("section.your_learning")}><${LearningForm} room=${room} state=${state} record=${record} me=${me} /><//>`}`}
     ${state.stage === "lobby" && html`<${Section} id="s-lobby" title=${t("lobby.title")}><p>${t("facilitator.lobby_hint")}</p><//>`}
-    ${state.stage === "check_in" && html`<${Section} id="s-check-in" title=${t("stage.check_in")}><p>${t("check_in.hint")}</p><//>`}
+    ${state.stage === "check_in" && html`<${Section} id="s-check-in" title=${t("section.check_in")}><p>${t("check_in.hint")}</p><//>`}
     ${state.stage === "ended" && html`<${Section} id="s-ended" title=${t("ended.title")}><p>${t("ended.hint")}</p><//>`}
     <${EarlierWork} state=${state} record=${record} stage=${state.stage} />
     <${Confirm} open=${Boolean(asking)} title=${dialog?.title} body=${asking?.kind === "end" ? t("facilitator.end_body") : t("facilitator.confirm_body")}
