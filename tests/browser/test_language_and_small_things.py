@@ -13,6 +13,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.a11y import assert_no_axe_violations
 from tests.browser.helpers import Driver, Person, open_person, schedule
+from tests.browser.test_room_display import assert_inside_viewport, assert_no_scrolling
 from tests.live import LiveServer
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -158,6 +159,15 @@ def test_every_page_of_every_role_reads_in_french_in_the_language_the_organizer_
                 expect(person.page.locator(f'[data-stage="{stage}"]')).to_be_visible(timeout=SOON)
                 if stage == "synthesis" and person is display:
                     expect(person.page.get_by_test_id("action-items")).to_be_visible(timeout=SOON)
+                if person is display:  # the long French stage names still fit the room's screen
+                    assert_no_scrolling(person.page)
+                    timer = person.page.get_by_test_id("timer").count() > 0
+                    assert_inside_viewport(
+                        person.page,
+                        '[data-testid="stage-name"]',
+                        ".display-rail",
+                        *(['[data-testid="timer"]'] if timer else []),
+                    )
                 _no_english(person, fragments, stage)
                 _french_typography(person, stage)
                 assert_no_axe_violations(person.page, f"{person.name} in {stage}")
@@ -317,3 +327,39 @@ def test_a_group_can_be_created_without_adding_the_organizer_as_its_facilitator(
         assert members.json() == []
     finally:
         olivia.context.close()
+
+
+def test_saved_forms_say_so_and_offline_stage_moves_wait_without_moving_the_top_bar(
+    browser: Browser, server: LiveServer
+) -> None:
+    meeting = schedule(server, openers=())
+    olivia = open_person(browser, server, "Olivia", meeting.room_url, meeting.cookies["Olivia"])
+    claire = open_person(browser, server, "Claire", meeting.room_url, meeting.cookies["Claire"])
+    driver = Driver(server, meeting, "Olivia")
+    try:
+        driver.advance_to("presentation")
+        form = claire.page.get_by_test_id("case-form")
+        form.locator("#case-headline").fill("Leading former peers")
+        form.locator('button[type="submit"]').click()
+        expect(form.get_by_test_id("save-state")).to_have_text("✓ Saved", timeout=SOON)
+        form.locator("#case-question").fill("How?")
+        expect(form.get_by_test_id("save-state")).to_have_text("Not saved yet")
+        form.locator('button[type="submit"]').click()
+        expect(form.get_by_test_id("save-state")).to_have_text("✓ Saved", timeout=SOON)
+
+        page = olivia.page
+        expect(page.get_by_test_id("next")).to_be_enabled()
+        bar = page.locator(".topbar").bounding_box()
+        olivia.context.set_offline(True)
+        expect(page.get_by_test_id("connection")).to_contain_text("Offline", timeout=SOON)
+        expect(page.get_by_test_id("next")).to_be_disabled()
+        expect(page.get_by_test_id("end")).to_be_disabled()
+        expect(page.get_by_test_id("offline-hint")).to_be_visible()
+        assert page.locator(".topbar").bounding_box() == bar
+        olivia.context.set_offline(False)
+        expect(page.get_by_test_id("next")).to_be_enabled(timeout=15000)
+        assert_no_axe_violations(claire.page, "client in presentation")
+    finally:
+        driver.close()
+        for person in (olivia, claire):
+            person.context.close()
