@@ -235,6 +235,15 @@ def test_long_names_wrap_and_the_box_to_write_in_is_on_a_phones_first_screen(
         expect(box).to_be_focused()
         assert_no_axe_violations(phone.page)
 
+        # Offline, the phone says so without the top bar changing height.
+        bar = phone.page.locator(".topbar").bounding_box()
+        phone.context.set_offline(True)
+        expect(phone.page.get_by_test_id("connection")).to_contain_text("Offline", timeout=SOON)
+        expect(phone.page.locator(".conn-label")).to_be_in_viewport()
+        assert phone.page.locator(".topbar").bounding_box() == bar
+        phone.context.set_offline(False)
+        expect(phone.page.get_by_test_id("connection")).to_contain_text("Connected", timeout=15000)
+
         # "Ready 3 of 6" counts the people present: Claire and Ben never came.
         ready = olivia.page.get_by_test_id("ready-count")
         expect(ready).to_have_text("Ready: 0 of 2 present")
