@@ -183,6 +183,16 @@ def test_every_page_of_every_role_reads_in_french_in_the_language_the_organizer_
         _french_typography(person, "home")
         assert_no_axe_violations(person.page, f"{person.name} at home")
     expect(ana.page.get_by_test_id("meeting-ended")).to_have_text("Terminée")
+    # The organizer's group page: members, invite links, meetings, and the scheduling form.
+    organizer = others["Olivia"].page
+    organizer.get_by_test_id("groups").locator("a").first.click()
+    expect(organizer.get_by_test_id("group-name")).to_be_visible(timeout=SOON)
+    organizer.locator('[data-member="Claire"]').get_by_test_id("invite").click()
+    organizer.get_by_test_id("schedule").click()
+    expect(organizer.get_by_test_id("schedule-form")).to_be_visible()
+    _no_english(others["Olivia"], fragments, "the group page")
+    _french_typography(others["Olivia"], "the group page")
+    assert_no_axe_violations(organizer, "the organizer's group page")
     for person in people:
         assert [a for a in person.alerts if a.startswith("page error")] == []
         person.context.close()
