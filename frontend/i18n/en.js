@@ -294,7 +294,7 @@ export default {
   "actions.add": "Add the action",
   "actions.save": "Save the action",
 
-  "learning.none": "No learnings yet.",
+  "learning.none": "Learnings are shared aloud; the written ones appear here.",
   "learning.yours": "Your learning:",
   "learning.add": "What I learned (about the topic, about myself, about helping)",
   "learning.replace": "Change your learning",

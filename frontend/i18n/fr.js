@@ -292,7 +292,7 @@ export default {
   "actions.add": "Ajouter l'action",
   "actions.save": "Enregistrer l'action",
 
-  "learning.none": "Pas encore d'apprentissages.",
+  "learning.none": "Les apprentissages se partagent de vive voix ; ceux qui sont écrits s'affichent ici.",
   "learning.yours": "Votre apprentissage :",
   "learning.add": "Ce que j'ai appris (sur le sujet, sur moi, sur l'aide)",
   "learning.replace": "Modifier votre apprentissage",

@@ -201,7 +201,7 @@ def test_the_room_display_keeps_stage_speaker_timer_and_newest_items_on_one_scre
             expect(page.get_by_test_id("action-items")).to_contain_text("Action 3", timeout=SOON)
             if name == "full HD":
                 assert font_px(page, '[data-testid="action-items"] .facts dd') >= 24
-        _fits(displays, '[data-testid="action-items"] > li')
+        _fits(displays, '[data-testid="synthesis-text"]', '[data-testid="action-items"] > li')
     finally:
         for driver in (olivia, claire, sam, ben):
             driver.close()

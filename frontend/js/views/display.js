@@ -7,6 +7,7 @@ import { t } from "../i18n.js";
 import { currentConsultationPlan, currentRecord, nameOf } from "../plan.js";
 import { Empty, StageRail } from "./common.js";
 import {
+  ActionItems,
   CaseCard,
   ContractView,
   ContributionList,
@@ -15,7 +16,6 @@ import {
   ProposalList,
   QuestionList,
   RephrasingList,
-  SynthesisView,
 } from "./parts.js";
 
 export function DisplayView({ state }) {
@@ -31,10 +31,14 @@ export function DisplayView({ state }) {
 function Speaker({ state }) {
   const client = currentConsultationPlan(state)?.client;
   let text = null;
+  let presenting = false;
   if (state.speaker) text = t("queue.speaking", { name: nameOf(state, state.speaker) });
-  else if (state.stage === "presentation" && client) text = t("display.presenting", { name: nameOf(state, client) });
+  else if (state.stage === "presentation" && client) {
+    text = t("display.presenting", { name: nameOf(state, client) });
+    presenting = true;
+  }
   if (!text) return null;
-  return html`<p class="display-speaker" data-testid="display-speaker" dir="auto">${text}</p>`;
+  return html`<p class=${`display-speaker${presenting ? " presenting" : ""}`} data-testid="display-speaker" dir="auto">${text}</p>`;
 }
 
 /**
@@ -103,7 +107,16 @@ function content(state, record) {
           <${ContributionList} state=${state} record=${record} big=${true} />
         <//>`;
     case "synthesis":
-      return html`<${Column} id="d-synthesis" title=${t("section.synthesis")}><${SynthesisView} record=${record} big=${true} /><//>`;
+      // what the client keeps stays in view; the action plan below keeps its newest item in view
+      return html`${record.synthesis
+          ? html`<section class="display-contract display-synthesis" aria-labelledby="d-synthesis">
+              <h2 id="d-synthesis" class="display-heading">${t("section.synthesis")}</h2>
+              <p class="text" dir="auto" data-testid="synthesis-text">${record.synthesis}</p>
+            </section>`
+          : null}
+        <${Column} id="d-actions" title=${t("section.action_plan")} count=${record.action_items.length}>
+          <${ActionItems} record=${record} />
+        <//>`;
     case "conclusion":
       return html`<${Column} id="d-learnings" title=${t("section.learnings")} count=${Object.keys(record.learnings).length}>
         <${LearningList} state=${state} record=${record} big=${true} />

@@ -278,7 +278,7 @@ export function SynthesisView({ record, big = false }) {
   </div>`;
 }
 
-function ActionItems({ record, onEdit = null, onRemove = null }) {
+export function ActionItems({ record, onEdit = null, onRemove = null }) {
   if (record.action_items.length === 0) return html`<${Empty}>${t("actions.none")}<//>`;
   return html`<ol class="items action-items" data-testid="action-items">
     ${record.action_items.map(
