@@ -220,6 +220,16 @@ def test_long_names_wrap_and_the_box_to_write_in_is_on_a_phones_first_screen(
     sam = open_person(browser, server, "Sam", meeting.room_url, meeting.cookies["Sam"])
     driver = Driver(server, meeting, "Olivia")
     try:
+        driver.advance_to("presentation")
+        client = Driver(server, meeting, "Claire")
+        client.send(
+            "set_case",
+            headline="Leading former peers",
+            topic_type="problem",
+            context="A long context, as people write it. " * 40,
+            question="How can I lead them?",
+        )
+        client.close()
         driver.advance_to("clarification")
         for person in (olivia, phone):
             expect(person.stage()).to_have_text("Clarification", timeout=SOON)
