@@ -78,6 +78,11 @@ export function useDraft(scope, field) {
   return [value, (next) => writeDraft(scope, field, next)];
 }
 
+/** Whether a field on screen edits this draft now (else it shows under "unsent drafts"). */
+export function isShown(scope, field) {
+  return (shown.get(storageKey(scope, field)) ?? 0) > 0;
+}
+
 /** Choices (a kind, a type, a rating) are drafts too, but not text worth showing on their own. */
 function isText(field) {
   return !/(\.kind|\.type|\.help|^evaluation\.rating\.)/.test(field) && !/\.(due|follow_up)$/.test(field);

@@ -2,7 +2,7 @@
 import { html, render } from "./html.js";
 import { useEffect, useState } from "preact/hooks";
 import { get, post } from "./api.js";
-import { t, useLang } from "./i18n.js";
+import { preferLang, t, useLang } from "./i18n.js";
 import { LangSwitch } from "./views/common.js";
 import { ErrorLine } from "./views/forms.js";
 import { MemberHome, OrganizerHome } from "./views/organizer.js";
@@ -15,7 +15,9 @@ function Home() {
   const [error, setError] = useState(null);
   const load = async () => {
     try {
-      setMe(await get("/me"));
+      const found = await get("/me");
+      preferLang(found.member?.language);
+      setMe(found);
     } catch (err) {
       if (err.status !== 401 && err.status !== 403) setError(err);
       setMe(null);

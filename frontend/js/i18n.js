@@ -1,5 +1,7 @@
 // Message catalogues: every string shown to people comes from i18n/en.js or i18n/fr.js.
-// The language is the person's choice (kept in localStorage), else the browser's.
+// The language is, in order: ?lang= in the address, the person's own choice (kept in localStorage),
+// the language the organizer set for the member (Member.language, from /api/me or the hello),
+// else the browser's.
 import en from "../i18n/en.js";
 import fr from "../i18n/fr.js";
 import { useEffect, useState } from "preact/hooks";
@@ -9,12 +11,20 @@ export const LANGUAGES = Object.keys(CATALOGUES);
 const STORAGE_KEY = "codev:lang";
 const listeners = new Set();
 
+let chosen = false; // forced by the address or picked by the person: the member's setting waits
+
 function initialLanguage() {
   const forced = new URLSearchParams(location.search).get("lang");
-  if (forced && forced in CATALOGUES) return forced;
+  if (forced && forced in CATALOGUES) {
+    chosen = true;
+    return forced;
+  }
   try {
     const stored = localStorage.getItem(STORAGE_KEY);
-    if (stored && stored in CATALOGUES) return stored;
+    if (stored && stored in CATALOGUES) {
+      chosen = true;
+      return stored;
+    }
   } catch {
     // storage may be disabled; fall back to the browser's language
   }
@@ -32,16 +42,28 @@ export function getLang() {
   return lang;
 }
 
-export function setLang(next) {
-  if (!(next in CATALOGUES) || next === lang) return;
+function apply(next) {
   lang = next;
   document.documentElement.lang = lang;
+  for (const listener of listeners) listener(lang);
+}
+
+/** The person picks a language: it wins over everything else from now on, in this browser. */
+export function setLang(next) {
+  if (!(next in CATALOGUES)) return;
+  chosen = true;
   try {
-    localStorage.setItem(STORAGE_KEY, lang);
+    localStorage.setItem(STORAGE_KEY, next);
   } catch {
     // not stored: the choice lasts for this page only
   }
-  for (const listener of listeners) listener(lang);
+  if (next !== lang) apply(next);
+}
+
+/** The language the organizer set for this member: used unless the person chose another. */
+export function preferLang(next) {
+  if (chosen || !(next in CATALOGUES) || next === lang) return;
+  apply(next);
 }
 
 /** The message for ``key`` with ``{name}`` placeholders filled from ``params``. */

@@ -4,9 +4,9 @@ import { useEffect, useState } from "preact/hooks";
 import { evolve, SeqGap } from "./reducer.js";
 import { MeetingSocket } from "./socket.js";
 import { Outbox } from "./outbox.js";
-import { clearDraft, clearDrafts, readDraft, writeDraft } from "./drafts.js";
+import { clearDraft, clearDrafts, isShown, readDraft, writeDraft } from "./drafts.js";
 import { noteHello, notePong } from "./clock.js";
-import { errorText, t } from "./i18n.js";
+import { errorText, preferLang, t } from "./i18n.js";
 
 let noticeId = 0;
 
@@ -129,6 +129,8 @@ export class Room {
     let state = before;
     if (!hello.resumed || !state) state = hello.state;
     this.resyncing = false;
+    // the language the organizer set for this member, before anything is said to them
+    if (hello.role !== "display") preferLang(state?.plan.participants[hello.you?.member_id]?.language);
     if (!this.outbox && hello.role !== "display") {
       this.snapshot = { ...this.snapshot, you: hello.you };
       this.outbox = new Outbox(this.scope);
@@ -212,7 +214,11 @@ export class Room {
       return;
     }
     let text = errorText(error.code, error.message);
-    if (restore.length) text = `${text} ${t("room.draft_restored")}`;
+    if (restore.length) {
+      // back in its box if the box is still on screen; else (the stage moved on) under unsent drafts
+      const visible = restore.every(({ field }) => isShown(this.scope, field));
+      text = `${text} ${t(visible ? "room.draft_restored" : "room.draft_kept")}`;
+    }
     this.notify(text, "error");
   }
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 from playwright.sync_api import Browser, BrowserContext, Dialog, Error, Page, ViewportSize
+from websockets.sync.client import ClientConnection, connect
 
 from tests.live import LiveServer
 from tests.support import bootstrap_organizer, session_cookie_for_invite
@@ -45,6 +48,7 @@ def schedule(
     client: str | None = "",
     timekeeper: str | None = None,
     observers: tuple[str, ...] = (),
+    second_client: str | None = None,
 ) -> Scheduled:
     """An organizer who facilitates, a group, and a meeting (the client is the first member
     unless ``client`` names another, or is None for a client chosen in the meeting)."""
@@ -55,7 +59,7 @@ def schedule(
             "scribe": scribe,
             "timekeeper": timekeeper,
         }
-        return _schedule(org, server, members, roles, observers, openers, preset)
+        return _schedule(org, server, members, roles, observers, openers, preset, second_client)
     finally:
         org.close()
 
@@ -68,6 +72,7 @@ def _schedule(
     observers: tuple[str, ...],
     openers: tuple[str, ...],
     preset: str,
+    second_client: str | None = None,
 ) -> Scheduled:
     group = org.post("/api/groups", json={"name": "Managers' circle"}).json()
     ids = {}
@@ -91,7 +96,8 @@ def _schedule(
             "video_url": VIDEO_URL,
             "facilitator_id": ids["Olivia"],
             "openers": list(openers),
-            "consultations": [consultation],
+            "consultations": [consultation]
+            + ([{"preset": preset, "client_id": ids[second_client]}] if second_client else []),
         },
     )
     assert response.status_code == 201, response.text
@@ -138,3 +144,52 @@ def open_person(
     page.on("pageerror", on_error)
     page.goto(url)
     return person
+
+
+class Driver:
+    """One person's socket, driven from a (sync) browser test: the quick way to fill a meeting
+    with questions or contributions while the pages under test only watch."""
+
+    def __init__(self, server: LiveServer, meeting: Scheduled, name: str) -> None:
+        self.ws: ClientConnection = connect(
+            f"{server.ws_url}/ws/meetings/{meeting.meeting_id}",
+            additional_headers={"Cookie": f"codev_session={meeting.cookies[name]}"},
+            origin=server.url,  # type: ignore[arg-type]
+            legacy=True,  # a plain connection, closed by close()
+            max_queue=None,  # read lazily: never stall the frames (and pongs) behind
+            ping_interval=None,
+        )
+        self.events: list[dict[str, Any]] = []
+        hello = self._until(lambda m: m["type"] == "hello")
+        self.stage: str = hello["state"]["stage"]
+
+    def _until(self, predicate: Any) -> dict[str, Any]:
+        while True:
+            message = json.loads(self.ws.recv(timeout=10))
+            if "seq" in message and message["type"] != "hello":
+                self.events.append(message)
+            if message["type"] == "stage_changed":
+                self.stage = message["stage"]
+            if predicate(message):
+                return dict(message)
+
+    def send(self, type_: str, **fields: Any) -> None:
+        """Send a command and wait for its ack (a refusal fails the test)."""
+        cid = uuid.uuid4().hex
+        self.ws.send(json.dumps({"type": type_, "cid": cid, **fields}))
+        answer = self._until(lambda m: m["type"] in ("ack", "error") and m.get("cid") == cid)
+        assert answer["type"] == "ack", answer
+
+    def advance_to(self, stage: str) -> None:
+        """As the facilitator: "next" until the meeting is in ``stage``."""
+        for _ in range(20):
+            if self.stage == stage:
+                return
+            before = len(self.events)
+            self.send("advance_stage", expected_stage=self.stage)
+            if not any(e["type"] == "stage_changed" for e in self.events[before:]):
+                self._until(lambda m: m["type"] == "stage_changed")
+        raise AssertionError(f"never reached {stage}")
+
+    def close(self) -> None:
+        self.ws.close()

@@ -75,7 +75,7 @@ def test_six_browsers_play_a_whole_consultation(
     expect(f.get_by_test_id("you")).to_contain_text("Facilitator")
     expect(c.get_by_test_id("you")).to_contain_text("Client")
     expect(sam.page.get_by_test_id("you")).to_contain_text("Scribe")
-    expect(ana.page.get_by_test_id("you")).to_contain_text("Consultant")
+    expect(ana.page.get_by_test_id("you")).to_contain_text("Personne consultante")
     for person in people:
         expect(person.page.get_by_test_id("video-link")).to_have_attribute("href", VIDEO_URL)
         expect(person.page.get_by_test_id("connection")).to_contain_text(
@@ -93,7 +93,7 @@ def test_six_browsers_play_a_whole_consultation(
     expect(ben.page.get_by_text("It is your turn to speak.")).to_be_visible(timeout=SOON)
     for person in (claire, sam, ana, ben):
         person.page.get_by_test_id("ready").click()
-    expect(f.get_by_test_id("ready-count")).to_have_text("Ready: 4 of 4", timeout=SOON)
+    expect(f.get_by_test_id("ready-count")).to_have_text("Ready: 4 of 4 present", timeout=SOON)
 
     # 1 Presentation: the client writes the case; everyone sees it as it is saved.
     advance(f, "Presentation")
@@ -237,7 +237,7 @@ def test_six_browsers_play_a_whole_consultation(
 
     # 6 Conclusion: learnings and evaluations; then the end.
     advance(f, "Conclusion")
-    all_show(people, "Conclusion", "Conclusion")
+    all_show(people, "Conclusion", "Conclusion\u00a0: évaluation et intégration des apprentissages")
     send(c, "learning", "Asking beats telling.")
     send(ben.page, "learning", "Hypotheses open doors.")
     ana.page.locator("#eval-appreciation").fill("Très utile")

@@ -108,8 +108,32 @@ def test_french_uses_the_methods_vocabulary(catalogues: dict[str, dict[str, str]
     assert fr["stage.presentation"] == "Exposé de la problématique"
     assert fr["stage.contract"] == "Contrat de consultation"
     assert fr["stage.synthesis"] == "Synthèse et plan d'action"
+    assert (
+        fr["stage.conclusion"] == "Conclusion\u00a0: évaluation et intégration des apprentissages"
+    )
+    assert fr["actions.follow_up"] == "Date de suivi"
+    assert fr["follow_up.reports"] == "Son retour"
+    # roles held by women and men: epicene forms, the same on every page (frontend/README.md)
     assert fr["role.scribe"] == "Secrétaire"
-    assert fr["role.timekeeper"] == "Gardien du temps"
+    assert fr["role.timekeeper"] == "Responsable du temps"
+    assert fr["role.client"] == "Personne cliente"
+    assert fr["role.facilitator"] == "Animation"
+
+
+def test_french_reads_as_written_in_french(catalogues: dict[str, dict[str, str]]) -> None:
+    """A non-breaking space before « : » and inside « », "vous" (never "tu"), no France-only words,
+    no masculine role nouns standing for everyone."""
+    for key, text in catalogues["fr"].items():
+        assert not re.search(r"(^|[^\u00a0]):", text.replace("://", "")), (key, text)
+        assert "« " not in text, (key, text)
+        assert " »" not in text, (key, text)
+        assert not re.search(r"\b(tu|te|t'|ton|ta|tes|toi)\b", text, re.I), (key, text)
+        assert not re.search(r"\b(visio|déroulé)\b", text, re.I), (key, text)
+        assert not re.search(
+            r"\b(l'animateur|le client|les clients|les consultants|l'organisateur|chacun|prêt·e)\b",
+            text,
+            re.I,
+        ), (key, text)
 
 
 def test_every_message_the_code_asks_for_exists(catalogues: dict[str, dict[str, str]]) -> None:

@@ -102,7 +102,7 @@ export function opener({ room, state, me, can }) {
     case "lobby":
       return html`<${Section} id="s-lobby" title=${t("lobby.title")}><p>${t("lobby.hint")}</p><//>`;
     case "check_in":
-      return html`<${Section} id="s-check-in" title=${t("stage.check_in")}><p>${t("check_in.hint")}</p><//>`;
+      return html`<${Section} id="s-check-in" title=${t("section.check_in")}><p>${t("check_in.hint")}</p><//>`;
     case "follow_up": {
       const reporter = state.plan.previous_plan?.reporter === me;
       return html`<${Section} id="s-follow-up" title=${t("section.follow_up")}>

@@ -4,7 +4,14 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import { formatDuration, remainingSeconds, warningThreshold } from "../clock.js";
 import { clearDraft, useDraft, useHiddenDrafts } from "../drafts.js";
 import { getLang, LANGUAGES, setLang, t, tFirst, useLang } from "../i18n.js";
-import { agenda, consultationOver, currentConsultationPlan, nameOf, stageNumber } from "../plan.js";
+import {
+  agenda,
+  consultationOver,
+  currentConsultationPlan,
+  nameOf,
+  roleIn,
+  stageNumber,
+} from "../plan.js";
 
 /** The role whose messages a role falls back to: scribes and timekeepers consult too. */
 export function roleGroup(role) {
@@ -41,7 +48,7 @@ export function LangSwitch() {
 export function ConnBadge({ status, pending }) {
   const label = t(`conn.${status}`);
   return html`<span class=${`conn conn-${status}`} role="status" data-testid="connection">
-    <span class="conn-dot" aria-hidden="true"></span>${label}
+    <span class="conn-dot" aria-hidden="true"></span><span class="conn-label">${label}</span>
     ${pending > 0 && html`<span class="conn-pending"> · ${t("conn.pending", { n: pending })}</span>`}
   </span>`;
 }
@@ -49,7 +56,7 @@ export function ConnBadge({ status, pending }) {
 export function VideoLink({ url }) {
   if (!url) return null;
   const safe = safeUrl(url);
-  if (!safe) return html`<span class="video-link">${t("room.video")}: ${url}</span>`;
+  if (!safe) return html`<span class="video-link">${t("room.video_at", { url })}</span>`;
   return html`<a class="video-link" href=${safe} target="_blank" rel="noopener noreferrer" data-testid="video-link"
     >${t("room.join_video")}<span class="visually-hidden"> (${t("common.new_tab")})</span></a
   >`;
@@ -63,12 +70,22 @@ function ExportLink({ state, meeting, role }) {
     data-testid="export-link">${t("room.export")}</a>`;
 }
 
+/** The role(s) to show next to a name: at the end, every role the person held, per consultation. */
+function roleLabel(state, member, role) {
+  if (!state || state.stage !== "ended" || role === "facilitator" || state.plan.consultations.length < 2) {
+    return t(`role.${role}`);
+  }
+  return state.plan.consultations
+    .map((_, n) => t("ended.held", { role: t(`role.${roleIn(state.plan, n, member)}`), n: n + 1 }))
+    .join(" · ");
+}
+
 export function TopBar({ snap, role }) {
   const { meeting, you, status, pending, state } = snap;
   return html`<header class="topbar">
     <div class="topbar-title">
       <a class="brand" href="/">Codev</a>
-      <span class="meeting-title">${meeting?.title ?? ""}</span>
+      <span class="meeting-title" dir="auto">${meeting?.title ?? ""}</span>
     </div>
     <div class="topbar-tools">
       <${ConnBadge} status=${status} pending=${pending} />
@@ -76,7 +93,7 @@ export function TopBar({ snap, role }) {
       <${ExportLink} state=${state} meeting=${meeting} role=${role} />
       ${you &&
       role !== "display" &&
-      html`<span class="you" data-testid="you">${you.name} · <strong>${t(`role.${role}`)}</strong></span>`}
+      html`<span class="you" data-testid="you"><span dir="auto">${you.name}</span> · <strong>${roleLabel(state, you.member_id, role)}</strong></span>`}
       ${role !== "display" && html`<${LangSwitch} />`}
     </div>
   </header>`;
@@ -146,10 +163,19 @@ export function StageRail({ state, onPick = null, pickable = () => false }) {
   useEffect(() => {
     // on a narrow screen the rail scrolls sideways: keep the current stage in sight
     const rail = nav.current;
-    const current = rail?.querySelector(".rail-step.current");
-    if (rail && current && rail.scrollWidth > rail.clientWidth) {
-      rail.scrollLeft = current.offsetLeft - rail.clientWidth / 2 + current.clientWidth / 2;
-    }
+    if (!rail) return undefined;
+    const fit = () => {
+      const scrolls = rail.scrollWidth > rail.clientWidth;
+      // a rail that scrolls sideways takes the keyboard focus, so arrow keys can scroll it
+      if (scrolls) rail.setAttribute("tabindex", "0");
+      else rail.removeAttribute("tabindex");
+      const current = rail.querySelector(".rail-step.current");
+      if (scrolls && current) rail.scrollLeft = current.offsetLeft - rail.clientWidth / 2 + current.clientWidth / 2;
+    };
+    fit();
+    const observer = new ResizeObserver(fit);
+    observer.observe(rail);
+    return () => observer.disconnect();
   }, [state.step]);
   const label = (g) =>
     g.consultation === null ? t("rail.openers") : many ? t("banner.consultation", { n: g.consultation + 1 }) : null;
@@ -226,20 +252,22 @@ export function DraftField({ room, field, label, onSubmit, submitLabel, rows = 3
   const [draft, setDraft] = useDraft(scope, field);
   const value = draft ?? "";
   const id = `f-${field.replace(/[^\w-]/g, "-")}`;
+  const box = useRef(null);
   const submit = (event) => {
     event.preventDefault();
     const text = value.trim();
     if (required && !text) return;
     clearDraft(scope, field);
     onSubmit(text, { restore: [{ field, text: value }] });
+    box.current?.focus(); // the next one is typed in the same box (the button is now disabled)
   };
   const keydown = (event) => {
     if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) submit(event);
   };
   const input = multiline
-    ? html`<textarea id=${id} name=${field} rows=${rows} maxlength=${maxLength} value=${value}
+    ? html`<textarea ref=${box} id=${id} name=${field} rows=${rows} maxlength=${maxLength} value=${value}
         onInput=${(e) => setDraft(e.currentTarget.value)} onKeyDown=${keydown} aria-describedby=${hint ? `${id}-hint` : undefined}></textarea>`
-    : html`<input id=${id} name=${field} type="text" maxlength=${maxLength} value=${value}
+    : html`<input ref=${box} id=${id} name=${field} type="text" maxlength=${maxLength} value=${value}
         onInput=${(e) => setDraft(e.currentTarget.value)} aria-describedby=${hint ? `${id}-hint` : undefined} />`;
   return html`<form class="draft-field" onSubmit=${submit} data-field=${field}>
     <label for=${id}>${label}</label>

@@ -12,7 +12,12 @@ const ROLE_ORDER = ["client", "scribe", "timekeeper", "consultant", "observer", 
 
 export function FacilitatorView({ room, snap, state, me, can }) {
   const [asking, setAsking] = useState(null); // {kind: advance|return|end, target}
-  useEffect(() => setAsking(null), [snap.stageNotice]); // the stage moved under the dialog
+  useEffect(() => {
+    // the stage moved under an open dialog (another facilitator, or a refused move): say why it closes
+    if (asking) room.notify(t("facilitator.moved_under_you", { stage: t(`stage.${state.stage}`) }), "error");
+    setAsking(null);
+  }, [snap.stageNotice]);
+  const offline = snap.status !== "open"; // a stage move needs the server's answer: none while offline
   const record = currentRecord(state);
   const next = nextStep(state);
   const back = returnTargets(state)[0] ?? null;
@@ -39,17 +44,18 @@ export function FacilitatorView({ room, snap, state, me, can }) {
       pickable=${(step) => targets.some((x) => x.index === step.index)} />
     <div class="actions stage-moves">
       ${can("return_to_stage") && back &&
-      html`<button type="button" class="secondary" onClick=${() => setAsking({ kind: "return", target: back })} data-testid="back">
+      html`<button type="button" class="secondary" disabled=${offline} onClick=${() => setAsking({ kind: "return", target: back })} data-testid="back">
         ← ${t("facilitator.back_to", { stage: t(`stage_short.${back.stage}`) })}</button>`}
       ${can("advance_stage") && next && next.stage !== "ended" &&
-      html`<button type="button" class="primary" disabled=${blocked} onClick=${() => setAsking({ kind: "advance", target: next })} data-testid="next">
+      html`<button type="button" class="primary" disabled=${blocked || offline} onClick=${() => setAsking({ kind: "advance", target: next })} data-testid="next">
         ${t("facilitator.next_to", { stage: t(`stage_short.${next.stage}`) })} →</button>`}
       ${can("advance_stage") && next && next.stage === "ended" &&
-      html`<button type="button" class="primary" onClick=${() => setAsking({ kind: "end", target: next })} data-testid="next">${t("facilitator.finish")}</button>`}
+      html`<button type="button" class="primary" disabled=${offline} onClick=${() => setAsking({ kind: "end", target: next })} data-testid="next">${t("facilitator.finish")}</button>`}
       ${can("end_meeting") && next && next.stage !== "ended" &&
-      html`<button type="button" class="ghost danger-text" onClick=${() => setAsking({ kind: "end", target: null })} data-testid="end">${t("facilitator.end")}</button>`}
+      html`<button type="button" class="ghost danger-text" disabled=${offline} onClick=${() => setAsking({ kind: "end", target: null })} data-testid="end">${t("facilitator.end")}</button>`}
     </div>
     ${blocked && html`<p class="hint warn-text">${t("facilitator.choose_client_first")}</p>`}
+    ${offline && html`<p class="hint warn-text" data-testid="offline-hint">${t("facilitator.offline")}</p>`}
     <${TimerControls} room=${room} state=${state} can=${can} />
   </section>`;
 
@@ -67,7 +73,7 @@ export function FacilitatorView({ room, snap, state, me, can }) {
       <${Section} id="s-evaluation" title=${t("section.evaluations")}><${EvaluationSummary} record=${record} /><//>
       ${can("post_learning") && html`<${Section} id="s-learning" title=${t("section.your_learning")}><${LearningForm} room=${room} state=${state} record=${record} me=${me} /><//>`}`}
     ${state.stage === "lobby" && html`<${Section} id="s-lobby" title=${t("lobby.title")}><p>${t("facilitator.lobby_hint")}</p><//>`}
-    ${state.stage === "check_in" && html`<${Section} id="s-check-in" title=${t("stage.check_in")}><p>${t("check_in.hint")}</p><//>`}
+    ${state.stage === "check_in" && html`<${Section} id="s-check-in" title=${t("section.check_in")}><p>${t("check_in.hint")}</p><//>`}
     ${state.stage === "ended" && html`<${Section} id="s-ended" title=${t("ended.title")}><p>${t("ended.hint")}</p><//>`}
     <${EarlierWork} state=${state} record=${record} stage=${state.stage} />
     <${Confirm} open=${Boolean(asking)} title=${dialog?.title} body=${asking?.kind === "end" ? t("facilitator.end_body") : t("facilitator.confirm_body")}
@@ -89,7 +95,7 @@ function Queue({ room, state, can }) {
       ? html`<${Empty}>${t("queue.empty")}<//>`
       : html`<ol class="items compact" data-testid="hands">
           ${state.hands.map(
-            (m) => html`<li class="item row" key=${m}><span>${nameOf(state, m)}</span>
+            (m) => html`<li class="item row" key=${m}><span dir="auto">${nameOf(state, m)}</span>
               ${can("call_on") && html`<button type="button" class="secondary small" onClick=${() => room.send("call_on", { member_id: m })}>
                 ${t("queue.call_on")}<span class="visually-hidden"> ${nameOf(state, m)}</span></button>`}</li>`,
           )}
@@ -105,7 +111,8 @@ function People({ room, snap, state, can }) {
   const people = Object.keys(state.plan.participants)
     .map((id) => ({ id, role: roleIn(state.plan, index, id) }))
     .sort((a, b) => ROLE_ORDER.indexOf(a.role) - ROLE_ORDER.indexOf(b.role) || nameOf(state, a.id).localeCompare(nameOf(state, b.id)));
-  const expected = people.filter((p) => p.role !== "facilitator");
+  // "Ready 3 of 6" counts the people present: someone who has not come cannot hold the group up
+  const expected = people.filter((p) => p.role !== "facilitator" && (online.has(p.id) || state.ready.includes(p.id)));
   const readyCount = expected.filter((p) => state.ready.includes(p.id)).length;
   const live = can("call_on");
   return html`<section class="panel people" aria-labelledby="people-title">
@@ -115,7 +122,7 @@ function People({ room, snap, state, can }) {
       ${people.map(
         (p) => html`<li class="item row person" key=${p.id}>
           <span class=${`presence-dot${online.has(p.id) ? " online" : ""}`} aria-hidden="true"></span>
-          <span class="person-name">${nameOf(state, p.id)}</span>
+          <span class="person-name" dir="auto">${nameOf(state, p.id)}</span>
           <span class="chip role">${t(`role.${p.role}`)}</span>
           <span class="visually-hidden">${online.has(p.id) ? t("people.online") : t("people.offline")}</span>
           ${state.ready.includes(p.id) && html`<span class="chip ok">${t("people.ready")}</span>`}

@@ -58,8 +58,9 @@ function GroupsPage({ me, groups, onCreated }) {
 
 function CreateGroup({ onCreated }) {
   const [name, setName] = useState("");
+  const [addMe, setAddMe] = useState(true);
   const [run, busy, error] = useAction(async () => {
-    const group = await post("/groups", { name: name.trim() });
+    const group = await post("/groups", { name: name.trim(), add_me_as_facilitator: addMe });
     setName("");
     onCreated(group);
   });
@@ -68,6 +69,9 @@ function CreateGroup({ onCreated }) {
     <${Field} id="group-name" label=${t("groups.name")}>
       <input id="group-name" type="text" required maxlength="120" value=${name} onInput=${(e) => setName(e.currentTarget.value)} />
     <//>
+    <label class="choice"><input type="checkbox" checked=${addMe} onChange=${(e) => setAddMe(e.currentTarget.checked)}
+      aria-describedby="group-add-me-hint" data-testid="add-me" /> ${t("groups.add_me")}</label>
+    <p class="hint" id="group-add-me-hint">${t("groups.add_me_hint")}</p>
     <${ErrorLine} error=${error} />
     <div class="actions"><button type="submit" class="primary" disabled=${busy || !name.trim()}>${t("groups.create_submit")}</button></div>
   </form>`;
@@ -284,7 +288,8 @@ export function MemberHome({ me }) {
         : html`<ul class="items" data-testid="my-meetings">
             ${meetings.map(
               (m) => html`<li class="item row" key=${m.id}>
-                <span><strong>${m.title}</strong>${m.scheduled_for && html` <span class="meta">${formatDateTime(m.scheduled_for)}</span>`}</span>
+                <span><strong dir="auto">${m.title}</strong>${m.scheduled_for && html` <span class="meta">${formatDateTime(m.scheduled_for)}</span>`}
+                  ${m.stage === "ended" && html` <span class="chip" data-testid="meeting-ended">${t("meetings.ended")}</span>`}</span>
                 <a class="button primary small" href=${m.room_url ?? `/meeting.html?id=${m.id}`}>${t("meetings.open")}</a>
               </li>`,
             )}

@@ -28,21 +28,29 @@ function useEditor(room, field, serverValue) {
   return { value, dirty: draft !== null && draft !== (serverValue ?? ""), set: setDraft, field };
 }
 
+/** "Not saved yet" while edited, "Saved" once the server has it: a form says where it stands. */
+function SaveState({ dirty, saved }) {
+  if (dirty && saved) return html`<span class="hint" data-testid="save-state">${t("editor.unsaved")}</span>`;
+  if (!dirty && saved) return html`<span class="hint saved" data-testid="save-state" role="status">✓ ${t("editor.saved")}</span>`;
+  return null;
+}
+
 function settle(...editors) {
   return { settle: editors.map((e) => ({ field: e.field, text: e.value })) };
 }
 
 // --- 1 presentation -------------------------------------------------------------------------
 
-export function CaseCard({ record, big = false }) {
-  const c = record.case;
+export function CaseCard({ record, big = false, headingLevel = 3 }) {
+  const c = record?.case;
   if (!c) return html`<${Empty}>${t("case.none")}<//>`;
+  const Heading = headingLevel === 2 ? "h2" : "h3";
   return html`<article class=${`case${big ? " case-big" : ""}`} data-testid="case">
     <p class="chip">${t(`topic.${c.topic_type}`)}</p>
-    <h3 class="case-headline" data-testid="case-headline">${c.headline}</h3>
-    ${c.context && !big && html`<p class="text">${c.context}</p>`}
+    <${Heading} dir="auto" class="case-headline" data-testid="case-headline">${c.headline}<//>
+    ${c.context && !big && html`<p dir="auto" class="text">${c.context}</p>`}
     ${c.question &&
-    html`<p class="case-question"><span class="label">${t("case.question")}</span> <span data-testid="case-question">${c.question}</span></p>`}
+    html`<p class="case-question"><span class="label">${t("case.question")}</span> <span dir="auto" data-testid="case-question">${c.question}</span></p>`}
   </article>`;
 }
 
@@ -80,7 +88,7 @@ export function CaseForm({ room, record }) {
     <textarea id="case-question" rows="2" maxlength="2000" placeholder=${t("case.question_placeholder")}
       value=${question.value} onInput=${(e) => question.set(e.currentTarget.value)}></textarea>
     <div class="actions">
-      ${dirty && record.case && html`<span class="hint">${t("editor.unsaved")}</span>`}
+      <${SaveState} dirty=${dirty} saved=${Boolean(record.case)} />
       <button type="submit" class="primary" disabled=${!headline.value.trim() || !dirty}>${t("case.save")}</button>
     </div>
   </form>`;
@@ -88,18 +96,18 @@ export function CaseForm({ room, record }) {
 
 // --- 2 clarification ------------------------------------------------------------------------
 
-export function QuestionList({ room, state, record, canAnswer = false, limit = null }) {
+/** Questions and their answers. An unanswered question is neutral: it may well be answered aloud. */
+export function QuestionList({ room, state, record, canAnswer = false, limit = null, display = false }) {
   let questions = record.questions;
   if (questions.length === 0) return html`<${Empty}>${t("questions.none")}<//>`;
   if (limit) questions = questions.slice(-limit);
   return html`<ol class="items" data-testid="questions">
     ${questions.map(
       (q) => html`<li class="item question" key=${q.id}>
-        <p class="text q-text">${q.text}</p>
-        ${!limit && html`<${By} state=${state} author=${q.author} at=${q.at} />`}
-        ${q.answer !== null && q.answer !== undefined
-          ? html`<p class="answer"><span class="label">${t("questions.answer")}</span> <span class="a-text">${q.answer}</span></p>`
-          : !canAnswer && html`<p class="meta pending">${t("questions.waiting")}</p>`}
+        <p dir="auto" class="text q-text">${q.text}</p>
+        ${!limit && !display && html`<${By} state=${state} author=${q.author} at=${q.at} />`}
+        ${q.answer !== null && q.answer !== undefined &&
+        html`<p class="answer"><span class="label">${t("questions.answer")}</span> <span dir="auto" class="a-text">${q.answer}</span></p>`}
         ${canAnswer &&
         html`<${DraftField} room=${room} field=${`answer.${q.id}`} rows="2"
           label=${q.answer ? t("questions.edit_answer") : t("questions.your_answer")}
@@ -119,7 +127,7 @@ export function ContractView({ state, record, big = false }) {
     ${latest
       ? html`<article class="contract-current">
           <p class="meta">${t("contract.version", { n: latest.version })}${!big ? ` · ${time(latest.at)}` : ""}</p>
-          <p class=${big ? "text big-text" : "text"} data-testid="contract-text">${latest.text}</p>
+          <p dir="auto" class=${big ? "text big-text" : "text"} data-testid="contract-text">${latest.text}</p>
           ${latest.help_wanted.length > 0 &&
           html`<p class="chips">${latest.help_wanted.map((h) => html`<span class="chip" key=${h}>${t(`help.${h}`)}</span>`)}</p>`}
         </article>`
@@ -130,7 +138,7 @@ export function ContractView({ state, record, big = false }) {
       <summary>${t("contract.history", { n: versions.length - 1 })}</summary>
       <ol reversed>
         ${versions.slice(0, -1).reverse().map(
-          (v) => html`<li key=${v.version}><p class="meta">${t("contract.version", { n: v.version })} · ${time(v.at)}</p><p class="text">${v.text}</p></li>`,
+          (v) => html`<li key=${v.version}><p class="meta">${t("contract.version", { n: v.version })} · ${time(v.at)}</p><p dir="auto" class="text">${v.text}</p></li>`,
         )}
       </ol>
     </details>`}
@@ -142,7 +150,7 @@ export function RephrasingList({ state, record }) {
   return html`<ul class="items" data-testid="rephrasings">
     ${record.rephrasings.map(
       (r) => html`<li class="item" key=${r.id}>
-        <p class="text">${r.text}</p>
+        <p dir="auto" class="text">${r.text}</p>
         <p class="meta">${nameOf(state, r.author)} · ${t("contract.about_version", { n: r.contract_version })}</p>
       </li>`,
     )}
@@ -172,7 +180,7 @@ export function ContractForm({ room, record }) {
       )}
     </fieldset>
     <div class="actions">
-      ${dirty && latest && html`<span class="hint">${t("editor.unsaved")}</span>`}
+      <${SaveState} dirty=${dirty} saved=${Boolean(latest)} />
       <button type="submit" class="primary" disabled=${!text.value.trim() || (!dirty && latest)}>
         ${t("contract.save", { n: record.contract.length + 1 })}</button>
     </div>
@@ -194,7 +202,7 @@ export function ContributionList({ room, state, record, marks = "hide", canSigna
     ${items.map(
       (c) => html`<li class=${`item contribution${c.mark && marks !== "hide" ? ` marked-${c.mark}` : ""}`} key=${c.id}>
         <p class="chip kind">${t(`kind.${c.kind}`)}</p>
-        <p class="text c-text">${c.text}</p>
+        <p dir="auto" class="text c-text">${c.text}</p>
         ${!big && html`<${By} state=${state} author=${c.author} at=${c.at} />`}
         ${marks === "show" && c.mark && html`<p class="meta mark">${t(`mark.${c.mark}`)}</p>`}
         ${(marks === "edit" || canSignal) &&
@@ -237,7 +245,7 @@ export function SignalList({ state, record }) {
     ${record.signals.map((s) => {
       const c = s.contribution_id ? about(s.contribution_id) : null;
       return html`<li class="item signal" key=${s.id}>
-        <p class="text"><strong>${t(`signal.${s.signal}`)}</strong>${c ? html` — <span class="quote">${c.text}</span>` : ""}</p>
+        <p dir="auto" class="text"><strong>${t(`signal.${s.signal}`)}</strong>${c ? html` — <span dir="auto" class="quote">${c.text}</span>` : ""}</p>
         <p class="meta">${t("signal.from_client")} · ${time(s.at)}</p>
       </li>`;
     })}
@@ -255,7 +263,7 @@ export function SignalButtons({ room }) {
 export function ScribeNotes({ state, record }) {
   if (record.scribe_notes.length === 0) return html`<${Empty}>${t("scribe.none")}<//>`;
   return html`<ul class="items" data-testid="scribe-notes">
-    ${record.scribe_notes.map((n) => html`<li class="item" key=${n.id}><p class="text">${n.text}</p><${By} state=${state} author=${n.author} at=${n.at} /></li>`)}
+    ${record.scribe_notes.map((n) => html`<li class="item" key=${n.id}><p dir="auto" class="text">${n.text}</p><${By} state=${state} author=${n.author} at=${n.at} /></li>`)}
   </ul>`;
 }
 
@@ -264,22 +272,22 @@ export function ScribeNotes({ state, record }) {
 export function SynthesisView({ record, big = false }) {
   return html`<div class="synthesis">
     ${record.synthesis
-      ? html`<p class=${big ? "text big-text" : "text"} data-testid="synthesis-text">${record.synthesis}</p>`
+      ? html`<p dir="auto" class=${big ? "text big-text" : "text"} data-testid="synthesis-text">${record.synthesis}</p>`
       : html`<${Empty}>${t("synthesis.none")}<//>`}
     <${ActionItems} record=${record} />
   </div>`;
 }
 
-function ActionItems({ record, onEdit = null, onRemove = null }) {
+export function ActionItems({ record, onEdit = null, onRemove = null }) {
   if (record.action_items.length === 0) return html`<${Empty}>${t("actions.none")}<//>`;
   return html`<ol class="items action-items" data-testid="action-items">
     ${record.action_items.map(
       (a) => html`<li class="item" key=${a.id}>
-        <p class="text"><strong>${a.action}</strong></p>
+        <p dir="auto" class="text"><strong>${a.action}</strong></p>
         <dl class="facts">
-          ${a.objective && html`<dt>${t("actions.objective")}</dt><dd>${a.objective}</dd>`}
+          ${a.objective && html`<dt>${t("actions.objective")}</dt><dd dir="auto">${a.objective}</dd>`}
           ${a.due && html`<dt>${t("actions.due")}</dt><dd>${formatDate(a.due)}</dd>`}
-          ${a.indicator && html`<dt>${t("actions.indicator")}</dt><dd>${a.indicator}</dd>`}
+          ${a.indicator && html`<dt>${t("actions.indicator")}</dt><dd dir="auto">${a.indicator}</dd>`}
           ${a.follow_up && html`<dt>${t("actions.follow_up")}</dt><dd>${formatDate(a.follow_up)}</dd>`}
         </dl>
         ${onEdit &&
@@ -303,7 +311,7 @@ export function SynthesisForm({ room, record }) {
     <textarea id="synthesis-text" rows="5" maxlength="8000" placeholder=${t("synthesis.placeholder")} value=${text.value}
       onInput=${(e) => text.set(e.currentTarget.value)}></textarea>
     <div class="actions">
-      ${text.dirty && html`<span class="hint">${t("editor.unsaved")}</span>`}
+      <${SaveState} dirty=${text.dirty} saved=${Boolean(record.synthesis)} />
       <button type="submit" class="primary" disabled=${!text.dirty}>${t("synthesis.save")}</button>
     </div>
   </form>`;
@@ -362,7 +370,7 @@ export function LearningList({ state, record, big = false }) {
   const learnings = Object.values(record.learnings).sort((a, b) => (a.at < b.at ? -1 : 1));
   if (learnings.length === 0) return html`<${Empty}>${t("learning.none")}<//>`;
   return html`<ul class=${`items${big ? " big-list" : ""}`} data-testid="learnings">
-    ${learnings.map((l) => html`<li class="item" key=${l.author}><p class="text">${l.text}</p><p class="meta">${nameOf(state, l.author)}</p></li>`)}
+    ${learnings.map((l) => html`<li class="item" key=${l.author}><p dir="auto" class="text">${l.text}</p><p class="meta">${nameOf(state, l.author)}</p></li>`)}
   </ul>`;
 }
 
@@ -436,16 +444,16 @@ export function FollowUpView({ state }) {
     ${previous
       ? html`<article class="case">
           <p class="meta">${t("follow_up.by", { name: nameOf(state, previous.reporter) })}</p>
-          ${previous.headline && html`<h3 class="case-headline">${previous.headline}</h3>`}
-          ${previous.synthesis && html`<p class="text">${previous.synthesis}</p>`}
+          ${previous.headline && html`<h3 dir="auto" class="case-headline">${previous.headline}</h3>`}
+          ${previous.synthesis && html`<p dir="auto" class="text">${previous.synthesis}</p>`}
           ${previous.action_items.length > 0 &&
-          html`<h3 class="subhead">${t("section.action_plan")}</h3><ol class="items">${previous.action_items.map((a, i) => html`<li class="item" key=${i}><p class="text">${a.action}</p>
+          html`<h3 class="subhead">${t("section.action_plan")}</h3><ol class="items">${previous.action_items.map((a, i) => html`<li class="item" key=${i}><p dir="auto" class="text">${a.action}</p>
             ${a.due && html`<p class="meta">${t("actions.due")} ${formatDate(a.due)}</p>`}</li>`)}</ol>`}
         </article>`
       : html`<${Empty}>${t("follow_up.none")}<//>`}
     ${state.follow_up_reports.length > 0 &&
     html`<h3 class="subhead">${t("follow_up.reports")}</h3><ul class="items" data-testid="follow-up-reports">
-      ${state.follow_up_reports.map((r) => html`<li class="item" key=${r.id}><p class="text">${r.text}</p><${By} state=${state} author=${r.author} at=${r.at} /></li>`)}
+      ${state.follow_up_reports.map((r) => html`<li class="item" key=${r.id}><p dir="auto" class="text">${r.text}</p><${By} state=${state} author=${r.author} at=${r.at} /></li>`)}
     </ul>`}
   </div>`;
 }
@@ -459,7 +467,7 @@ export function ProposalList({ state }) {
   if (state.proposals.length === 0) return html`<${Empty}>${t("proposals.none")}<//>`;
   return html`<ul class="items" data-testid="proposals">
     ${state.proposals.map(
-      (p) => html`<li class="item" key=${p.id}><p class="chip">${t(`topic.${p.topic_type}`)}</p><p class="text">${p.headline}</p>
+      (p) => html`<li class="item" key=${p.id}><p class="chip">${t(`topic.${p.topic_type}`)}</p><p dir="auto" class="text">${p.headline}</p>
         <p class="meta">${nameOf(state, p.author)}</p></li>`,
     )}
   </ul>`;
@@ -478,8 +486,33 @@ export function ProposeForm({ room }) {
   </div>`;
 }
 
+/** At the end, every consultation's record, each headed by its number and its client. */
+function EndedRecords({ state }) {
+  const many = state.plan.consultations.length > 1;
+  return html`${state.consultations.map((record, n) => {
+    const client = state.plan.consultations[n]?.client;
+    const parts = record
+      ? [
+          ["presentation", html`<${CaseCard} record=${record} />`],
+          ["clarification", html`<${QuestionList} state=${state} record=${record} />`],
+          ["contract", html`<${ContractView} state=${state} record=${record} />`],
+          ["consultation", html`<${ContributionList} state=${state} record=${record} />`],
+          ["synthesis", html`<${SynthesisView} record=${record} />`],
+        ]
+      : [];
+    return html`<section class="panel earlier" aria-labelledby=${`ended-${n}`} key=${n} data-testid=${`ended-record-${n}`}>
+      <h2 id=${`ended-${n}`}>${many ? t("ended.consultation", { n: n + 1 }) : t("earlier.title")}</h2>
+      ${client && html`<p class="meta" dir="auto">${t("ended.client", { name: nameOf(state, client) })}</p>`}
+      ${record ? parts.map(([s, body]) => html`<details key=${s}><summary>${t(`stage.${s}`)}</summary>${body}</details>`)
+        : html`<${Empty}>${t("record.hidden")}<//>`}
+    </section>`;
+  })}`;
+}
+
 /** Everything the consultation has produced so far, for reference (collapsed by default). */
 export function EarlierWork({ state, record, stage }) {
+  if (stage === "ended") return html`<${EndedRecords} state=${state} />`;
+  if (!record) return null;
   const order = ["presentation", "clarification", "contract", "consultation", "synthesis", "conclusion"];
   const here = order.indexOf(stage);
   const parts = [];
