@@ -62,22 +62,24 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         metrics.watch(services)
         app.state.services = services
         await announce_setup_link(services)
-        watcher = None
+        background = [
+            # Notices can be dropped by Redis, and sessions expire: every socket is re-decided.
+            asyncio.create_task(hub.sweep_access(settings.access_sweep_seconds)),
+            asyncio.create_task(
+                retention.run_periodically(sessions, meetings, settings.retention_interval)
+            ),
+        ]
         if settings.redis_url:  # pub/sub may drop messages: converge within a second anyway
-            watcher = asyncio.create_task(hub.watch_for_gaps(interval=1.0))
-        # Notices can be dropped by Redis, and sessions expire: every socket is re-decided.
-        sweeper = asyncio.create_task(hub.sweep_access(settings.access_sweep_seconds))
-        retaining = asyncio.create_task(
-            retention.run_periodically(sessions, meetings, settings.retention_interval)
-        )
+            background.append(asyncio.create_task(hub.watch_for_gaps(interval=1.0)))
         gc_policy.install()  # GC pauses, not CPU, set the tail at thousands of sockets
         try:
             yield
         finally:
-            retaining.cancel()
-            if watcher is not None:
-                watcher.cancel()
-            sweeper.cancel()
+            for task in background:
+                task.cancel()
+            # Waited for before the engine goes: a task cancelled mid-query must not leave a
+            # connection behind.
+            await asyncio.gather(*background, return_exceptions=True)
             await hub.close()
             await broker.close()
             await log.close()
