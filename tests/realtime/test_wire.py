@@ -54,6 +54,7 @@ DOCUMENTED = {
         },
     },
     "add_private_note": {"text": "mine"},
+    "share_record": {"consultation": 1, "shared": True},
     "set_ready": {"ready": False},
     "raise_hand": {},
     "lower_hand": {},

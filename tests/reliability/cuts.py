@@ -76,9 +76,13 @@ async def cut(
     witness: Peer | None = None,
     *,
     announced: bool = True,
+    across_processes: bool = False,
 ) -> None:
     """Make ``change``; each victim gets one error and its close code, and nothing after it.
-    A change not ``announced`` (no notice: the sweep finds it) may serve a command meanwhile."""
+    A change not ``announced`` (no notice: the sweep finds it) may serve a command meanwhile.
+    ``across_processes``: a victim on another process may have a command applied in the few
+    milliseconds before the notice reaches that process through Redis, but it is never acked
+    and nothing published after the change reaches the victim."""
     caught_up = witness.last_seq if witness is not None else 0
     for victim in victims:
         if victim.last_seq < caught_up:
@@ -118,8 +122,9 @@ async def cut(
         final = acked(await witness.send("add_private_note", text="and later"))["seq"]
         await witness.wait_seq(final)
         followed = [e for e in witness.events if e["seq"] > before]
-        assert not any(e["type"] == "redacted" for e in followed), followed
-        assert final == after + 1  # type: ignore[operator]
+        if not across_processes:
+            assert not any(e["type"] == "redacted" for e in followed), followed
+            assert final == after + 1  # type: ignore[operator]
         assert not witness.closed.is_set()
 
 

@@ -67,7 +67,8 @@ async def test_a_member_revoked_on_one_process_loses_their_socket_on_the_other(
     def revoke() -> None:
         rest(live, "DELETE", f"/api/members/{ana.member_id}/invite")
 
-    await cut("revoked, other process", revoke, {ana: SIGNED_OUT, ana_here: SIGNED_OUT}, olivia)
+    victims = {ana: SIGNED_OUT, ana_here: SIGNED_OUT}
+    await cut("revoked, other process", revoke, victims, olivia, across_processes=True)
     await still_served(claire, olivia)
     live.org.close()
 
