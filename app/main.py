@@ -13,8 +13,11 @@ from fastapi.staticfiles import StaticFiles
 from app import gc_policy
 from app.api import errors as api_errors
 from app.api import ws
+from app.api.openapi import document
 from app.api.routes import ROUTERS
 from app.first_run import announce_setup_link
+from app.mail import meetings as meeting_mail
+from app.mail.outbox import Outbox
 from app.meetings import MeetingService
 from app.realtime.broker import create_broker
 from app.realtime.hub import Hub
@@ -41,16 +44,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         meetings = MeetingService(log, broker)
         hub = Hub(settings, meetings, log, broker)
         await broker.start(hub.on_publication, hub.catch_up_all)
-        services = Services(settings, engine, sessions, broker, meetings, hub)
+        mail = Outbox(settings, sessions)
+        services = Services(settings, engine, sessions, broker, meetings, hub, mail)
         app.state.services = services
         await announce_setup_link(services)
         watcher = None
         if settings.redis_url:  # pub/sub may drop messages: converge within a second anyway
             watcher = asyncio.create_task(hub.watch_for_gaps(interval=1.0))
         gc_policy.install()  # GC pauses, not CPU, set the tail at thousands of sockets
+        mail.start(lambda: meeting_mail.remind_due(mail))
         try:
             yield
         finally:
+            await mail.close()
             if watcher is not None:
                 watcher.cancel()
             await hub.close()
@@ -70,5 +76,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in ROUTERS:
         app.include_router(router)
     app.include_router(ws.router)
+    document(app)
     app.mount("/", StaticFiles(directory=FRONTEND, html=True), name="frontend")
     return app

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.mail.outbox import Outbox
 from app.meetings import MeetingService
 from app.realtime.broker import Broker
 from app.realtime.hub import Hub
@@ -21,3 +22,4 @@ class Services:
     broker: Broker
     meetings: MeetingService
     hub: Hub
+    mail: Outbox

@@ -17,10 +17,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.responses import Response
 
 from app.api.auth import CurrentIdentity, SessionToken, sign_in
-from app.api.deps import SessionDep, SettingsDep
+from app.api.deps import ServicesDep, SessionDep, SettingsDep
 from app.api.routes._access import member_for
 from app.api.routes._schemas import Body, MemberPublic, Token
 from app.errors import AppError, Gone, NotFound
+from app.mail.invites import check_can_send, send_invite
 from app.security import hash_token, new_token
 from app.settings import Settings
 from app.store.models import AuthSession, Invite, Member, utcnow
@@ -36,6 +37,13 @@ NO_LONGER_VALID = "this invite link is no longer valid: ask your organizer for a
 class InviteLink(BaseModel):
     url: str
     expires_at: datetime
+    sent: bool = False
+    """True when the link was also queued for the member's mailbox (see ``GET /api/mail``)."""
+
+
+class InviteCreate(Body):
+    send: bool = False
+    """Also mail the link to the member (needs mail on the server and the member's address)."""
 
 
 class InviteAccept(Body):
@@ -44,10 +52,18 @@ class InviteAccept(Body):
 
 @router.post("/members/{member_id}/invite", status_code=status.HTTP_201_CREATED)
 async def create_invite(
-    member_id: str, session: SessionDep, settings: SettingsDep, who: CurrentIdentity
+    member_id: str,
+    session: SessionDep,
+    services: ServicesDep,
+    who: CurrentIdentity,
+    body: InviteCreate | None = None,
 ) -> InviteLink:
     """A new personal link for the member; their earlier links stop working."""
+    settings = services.settings
     member = await member_for(session, who, member_id)
+    send = body is not None and body.send
+    if send:
+        check_can_send(services.mail, member)
     now = utcnow()
     await _revoke(session, member.id, now)
     token = new_token()
@@ -57,8 +73,12 @@ async def create_invite(
             member_id=member.id, token_hash=hash_token(settings.key, token), expires_at=expires_at
         )
     )
+    url = f"{settings.base_url}/invite/{token}"
+    if send:
+        await send_invite(services.mail, session, member, url, expires_at)
     await session.commit()
-    return InviteLink(url=f"{settings.base_url}/invite/{token}", expires_at=expires_at)
+    services.mail.wake()
+    return InviteLink(url=url, expires_at=expires_at, sent=send)
 
 
 @router.delete("/members/{member_id}/invite", status_code=status.HTTP_204_NO_CONTENT)
