@@ -59,6 +59,13 @@ def protocol_schema() -> dict[str, Any]:
         "anyOf": [{"$ref": "#/$defs/Snapshot"}, {"type": "null"}],
         "description": "The meeting as you may see it; null when resumed (missed events follow).",
     }
+    # ``MeetingState.view_for`` adds what a client would otherwise derive from the agenda.
+    snapshot["properties"]["stage"] = {"$ref": "#/$defs/Stage", "description": "The current stage"}
+    snapshot["properties"]["consultation"] = {
+        "anyOf": [{"type": "integer", "minimum": 0}, {"type": "null"}],
+        "description": "Index of the current consultation; null in the lobby and openers",
+    }
+    snapshot["required"] = sorted({*snapshot.get("required", []), "stage", "consultation"})
     defs["Snapshot"] = snapshot
     defs["Command"] = commands
     defs["ClientMessage"] = {"oneOf": [*pings["anyOf"], {"$ref": "#/$defs/Command"}]}
