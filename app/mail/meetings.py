@@ -28,6 +28,7 @@ class Before:
     title: str
     scheduled_for: datetime | None
     video_url: str | None
+    length: timedelta
     people: frozenset[str]
 
 
@@ -38,7 +39,13 @@ def people(meeting: Meeting) -> frozenset[str]:
 
 
 def before(meeting: Meeting) -> Before:
-    return Before(meeting.title, meeting.scheduled_for, meeting.video_url, people(meeting))
+    return Before(
+        meeting.title, meeting.scheduled_for, meeting.video_url, _length(meeting), people(meeting)
+    )
+
+
+def _length(meeting: Meeting) -> timedelta:
+    return calendar.duration(MeetingState.model_validate_json(meeting.state).plan)
 
 
 def clients(meeting: Meeting) -> frozenset[str]:
@@ -51,10 +58,11 @@ async def sequence_of(session: AsyncSession, meeting_id: str) -> int:
     return 0 if row is None else row.sequence
 
 
-async def _bump(session: AsyncSession, meeting_id: str) -> int:
+async def _bump(session: AsyncSession, meeting_id: str, *, new: bool = False) -> int:
+    """The next SEQUENCE: 0 for a new meeting, and above whatever calendars may hold after."""
     row = await session.get(MeetingCalendar, meeting_id)
-    if row is None:
-        row = MeetingCalendar(meeting_id=meeting_id, sequence=0)
+    if row is None:  # a new meeting, or one from before mail (its feed entry had SEQUENCE 0)
+        row = MeetingCalendar(meeting_id=meeting_id, sequence=0 if new else 1)
     else:
         row.sequence += 1
     session.add(row)
@@ -123,7 +131,7 @@ async def _send(
 
 async def scheduled(outbox: Outbox, session: AsyncSession, meeting: Meeting) -> None:
     """A new meeting: its invitation (SEQUENCE 0) to everyone it is for."""
-    sequence = await _bump(session, meeting.id)
+    sequence = await _bump(session, meeting.id, new=True)
     to = await _members(session, meeting.group_id, people(meeting))
     await _send(outbox, session, meeting, "meeting", to, sequence=sequence)
 
@@ -132,10 +140,11 @@ async def changed(outbox: Outbox, session: AsyncSession, was: Before, meeting: M
     """After an update: the new invitation to those still in it, a cancellation to those left
     out, each with a higher SEQUENCE; False when calendars have nothing to learn."""
     now = people(meeting)
-    moved = (was.title, was.scheduled_for, was.video_url) != (
+    moved = (was.title, was.scheduled_for, was.video_url, was.length) != (
         meeting.title,
         meeting.scheduled_for,
         meeting.video_url,
+        _length(meeting),
     )
     if not moved and now == was.people:
         return False

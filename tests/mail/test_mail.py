@@ -293,3 +293,18 @@ async def test_a_mail_the_server_cannot_take_now_is_sent_on_a_later_try(
     await smtp_box.wait(lambda: len(smtp_box.to("sam@example.org")) == 1)
     [mail] = (await client.get("/api/mail")).json()["mails"]
     assert (mail["status"], mail["attempts"]) == ("sent", 3)
+
+
+async def test_a_longer_plan_reaches_calendars_as_a_new_duration(
+    app: FastAPI, client: httpx.AsyncClient, smtp_box: Mailbox
+) -> None:
+    group, people = await _group(app, client)
+    meeting = await _meeting(client, group, people, datetime(2030, 1, 15, 23, 0, tzinfo=UTC))
+    await smtp_box.wait(lambda: len(smtp_box.to("sam@example.org")) == 1)
+    longer = [{"client_id": people["Claire"]["id"], "preset": "120"}]
+    changed = await client.patch(f"/api/meetings/{meeting['id']}", json={"consultations": longer})
+    assert changed.status_code == 200, changed.text
+    await smtp_box.wait(lambda: len(smtp_box.to("sam@example.org")) == 2)
+    _cal, event = _event(smtp_box, "sam@example.org")
+    assert event["SEQUENCE"] == 1
+    assert event.decoded("DURATION") == timedelta(minutes=120)
