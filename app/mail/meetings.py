@@ -175,6 +175,17 @@ async def cancelled(outbox: Outbox, session: AsyncSession, meeting: Meeting) -> 
     await _send(outbox, session, meeting, "cancel", to, sequence=sequence, cancelled=True)
 
 
+async def group_deleted(outbox: Outbox, session: AsyncSession, group_id: str) -> None:
+    """Before a group is deleted: the cancellation of each of its meetings still to come."""
+    coming = await session.exec(
+        select(Meeting).where(
+            col(Meeting.group_id) == group_id, col(Meeting.scheduled_for) > utcnow()
+        )
+    )
+    for meeting in list(coming.all()):
+        await cancelled(outbox, session, meeting)
+
+
 async def remind_due(outbox: Outbox) -> None:
     """Reminders of the meetings coming up, once per date (a new date gets new reminders)."""
     settings = outbox.settings

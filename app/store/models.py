@@ -131,7 +131,13 @@ class OutboxMail(SQLModel, table=True):
     """
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
-    member_id: str | None = Field(default=None, sa_column=_fk("member.id", nullable=True))
+    member_id: str | None = Field(
+        default=None,
+        sa_column=Column(
+            String(32), ForeignKey("member.id", ondelete="SET NULL"), nullable=True, index=True
+        ),
+    )
+    """Null once the member is deleted: their cancellations still go out."""
     to_address: str = Field(max_length=254)
     kind: str = Field(max_length=20)
     """invite, meeting, cancel, reminder or prepare."""

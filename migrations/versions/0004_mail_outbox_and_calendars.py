@@ -53,7 +53,7 @@ def upgrade() -> None:
         sa.Column("last_error", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
         sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
         sa.Column("sent_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
-        sa.ForeignKeyConstraint(["member_id"], ["member.id"], ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["member_id"], ["member.id"], ondelete="SET NULL"),
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("outboxmail", schema=None) as batch_op:

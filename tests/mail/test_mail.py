@@ -308,3 +308,17 @@ async def test_a_longer_plan_reaches_calendars_as_a_new_duration(
     _cal, event = _event(smtp_box, "sam@example.org")
     assert event["SEQUENCE"] == 1
     assert event.decoded("DURATION") == timedelta(minutes=120)
+
+
+async def test_deleting_a_group_cancels_its_meetings_to_come(
+    app: FastAPI, client: httpx.AsyncClient, smtp_box: Mailbox
+) -> None:
+    group, people = await _group(app, client)
+    await _meeting(client, group, people, datetime(2030, 1, 15, 23, 0, tzinfo=UTC))
+    await smtp_box.wait(lambda: len(smtp_box.to("sam@example.org")) == 1)
+    assert (await client.delete(f"/api/groups/{group['id']}")).status_code == 204
+    await smtp_box.wait(lambda: len(smtp_box.to("sam@example.org")) == 2)
+    cal, event = _event(smtp_box, "sam@example.org")
+    assert cal["METHOD"] == "CANCEL"
+    assert event["SEQUENCE"] == 1
+    assert smtp_box.to("claire@example.org")[-1]["Subject"] == "Annulé : Rencontre de janvier"

@@ -14,6 +14,7 @@ from app.api.deps import ServicesDep, SessionDep
 from app.api.routes._access import Standing, group_for
 from app.api.routes._schemas import Body, GroupName, GroupPublic, MemberPublic, Name, Patch
 from app.api.routes.members import group_members
+from app.mail import meetings as meeting_mail
 from app.store.models import Group, Meeting, Member
 
 router = APIRouter(prefix="/api/groups", tags=["groups"])
@@ -109,8 +110,10 @@ async def delete_group(
     meetings = (
         await session.exec(select(Meeting.id).where(col(Meeting.group_id) == group.id))
     ).all()
+    await meeting_mail.group_deleted(services.mail, session, group.id)
     await session.delete(group)
     await session.commit()
+    services.mail.wake()
     for meeting_id in meetings:
         services.meetings.forget(meeting_id)
         await services.hub.close_meeting(meeting_id)
