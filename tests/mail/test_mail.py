@@ -17,7 +17,14 @@ from app.stages import MeetingState
 from app.stages.state import Case, ConsultationRecord
 from app.stages.vocabulary import TopicType
 from app.store.models import Meeting, OutboxMail
-from tests.api.factories import browser, database, facilitator_of, make_group, make_organizer
+from tests.api.factories import (
+    browser,
+    database,
+    facilitator_of,
+    make_group,
+    make_organizer,
+    sign_in_member,
+)
 from tests.mail.conftest import Mailbox, calendar_of, eventually, everything_in, html_of, text_of
 
 Json = dict[str, Any]
@@ -158,12 +165,12 @@ async def test_a_change_raises_the_sequence_and_a_deletion_cancels_with_the_same
 ) -> None:
     group, people = await _group(app, client)
     meeting = await _meeting(client, group, people, datetime(2030, 1, 15, 23, 0, tzinfo=UTC))
-    await smtp_box.wait(lambda: len(smtp_box.to("sam@example.org")) == 1)
+    await smtp_box.wait(lambda: len(smtp_box.messages) == 3)
     moved = await client.patch(
         f"/api/meetings/{meeting['id']}", json={"scheduled_for": "2030-01-22T18:00:00-05:00"}
     )
     assert moved.status_code == 200, moved.text
-    await smtp_box.wait(lambda: len(smtp_box.to("sam@example.org")) == 2)
+    await smtp_box.wait(lambda: len(smtp_box.messages) == 6)
     assert smtp_box.to("sam@example.org")[1]["Subject"].startswith("Changed: Rencontre de janvier")
     assert smtp_box.to("claire@example.org")[-1]["Subject"].startswith("Modifié : ")
     _cal, first = _event(smtp_box, "sam@example.org", 0)
@@ -173,9 +180,9 @@ async def test_a_change_raises_the_sequence_and_a_deletion_cancels_with_the_same
     assert second.decoded("DTSTART") == datetime(2030, 1, 22, 23, 0, tzinfo=UTC)
     # A title change that calendars see, then the deletion.
     await client.patch(f"/api/meetings/{meeting['id']}", json={"title": "Rencontre reportée"})
-    await smtp_box.wait(lambda: len(smtp_box.to("sam@example.org")) == 3)
+    await smtp_box.wait(lambda: len(smtp_box.messages) == 9)
     assert (await client.delete(f"/api/meetings/{meeting['id']}")).status_code == 204
-    await smtp_box.wait(lambda: len(smtp_box.to("sam@example.org")) == 4)
+    await smtp_box.wait(lambda: len(smtp_box.messages) == 12)
     cancel = smtp_box.to("sam@example.org")[3]
     assert cancel["Subject"] == "Cancelled: Rencontre reportée"
     assert smtp_box.to("claire@example.org")[3]["Subject"] == "Annulé : Rencontre reportée"
@@ -230,8 +237,8 @@ async def test_no_mail_ever_holds_the_content_of_a_case(
     app: FastAPI, client: httpx.AsyncClient, smtp_box: Mailbox
 ) -> None:
     group, people = await _group(app, client)
-    soon = datetime.now(UTC).replace(microsecond=0) + timedelta(hours=2)
-    meeting = await _meeting(client, group, people, soon)
+    meeting = await _meeting(client, group, people, datetime(2030, 1, 15, 23, 0, tzinfo=UTC))
+    await smtp_box.wait(lambda: len(smtp_box.messages) == 3)
     async with database(app) as session:  # Claire's case, as the meeting would store it
         row = await session.get(Meeting, meeting["id"])
         assert row is not None
@@ -242,12 +249,14 @@ async def test_no_mail_ever_holds_the_content_of_a_case(
         ).model_dump_json()
         session.add(row)
         await session.commit()
+    # Moved to two hours from now: the change, the reminders and the client's, then cancelled.
+    soon = datetime.now(UTC).replace(microsecond=0) + timedelta(hours=2)
     moved = await client.patch(
-        f"/api/meetings/{meeting['id']}", json={"title": "Rencontre déplacée"}
+        f"/api/meetings/{meeting['id']}", json={"scheduled_for": soon.isoformat()}
     )
     assert moved.status_code == 200, moved.text
+    await smtp_box.wait(lambda: len(smtp_box.messages) == 10)
     assert (await client.delete(f"/api/meetings/{meeting['id']}")).status_code == 204
-    # Invitation, reminder, change and cancellation to three people; the client's reminder.
     await smtp_box.wait(lambda: len(smtp_box.messages) == 13)
     for message in smtp_box.messages:
         assert SECRET not in everything_in(message)
@@ -317,8 +326,23 @@ async def test_deleting_a_group_cancels_its_meetings_to_come(
     await _meeting(client, group, people, datetime(2030, 1, 15, 23, 0, tzinfo=UTC))
     await smtp_box.wait(lambda: len(smtp_box.to("sam@example.org")) == 1)
     assert (await client.delete(f"/api/groups/{group['id']}")).status_code == 204
-    await smtp_box.wait(lambda: len(smtp_box.to("sam@example.org")) == 2)
+    await smtp_box.wait(lambda: len(smtp_box.messages) == 6)
     cal, event = _event(smtp_box, "sam@example.org")
     assert cal["METHOD"] == "CANCEL"
     assert event["SEQUENCE"] == 1
     assert smtp_box.to("claire@example.org")[-1]["Subject"] == "Annulé : Rencontre de janvier"
+
+
+async def test_only_the_organizer_sees_the_outbox(
+    app: FastAPI, client: httpx.AsyncClient, smtp_box: Mailbox
+) -> None:
+    _, people = await _group(app, client)
+    await client.post(f"/api/members/{people['Sam']['id']}/invite", json={"send": True})
+    async with browser(app) as sam:
+        await sign_in_member(client, sam, people["Sam"]["id"])
+        refused = await sam.get("/api/mail")
+        assert refused.status_code == 403
+        assert refused.json()["error"]["code"] == "forbidden"
+        roster = (await sam.get(f"/api/groups/{people['Sam']['group_id']}/members")).json()
+        assert {m["mail_refused"] for m in roster} == {None}
+        assert {m["email"] for m in roster} == {None}
