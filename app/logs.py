@@ -1,8 +1,8 @@
 """The server's log: one handler for the app's and uvicorn's loggers, readable lines or JSON.
 
 Log lines carry ids and codes (``meeting_id``, ``member_id``, ``cid``, ``code``) as fields, never
-anything a participant typed; secrets in paths (invite tokens, the setup token, display keys) are
-masked before any line is written, whoever logs it.
+anything a participant typed; secrets in paths (invite and calendar-feed tokens, the setup token,
+display keys) are masked before any line is written, whoever logs it.
 """
 
 from __future__ import annotations
@@ -22,7 +22,9 @@ FIELDS = ("meeting_id", "member_id", "cid", "code", "command", "seconds", "displ
 
 HANDLER = "codev"
 
-SECRET_IN_PATH = re.compile(r"(/invite/)[^/?#\s\"]+|([?&](?:token|display)=)[^&#\s\"]+")
+SECRET_IN_PATH = re.compile(
+    r"(/invite/|/calendar/)[^/?#\s\"]+|([?&](?:token|display)=)[^&#\s\"]+"
+)
 
 
 def redact(text: str) -> str:

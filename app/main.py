@@ -13,8 +13,11 @@ from fastapi.staticfiles import StaticFiles
 from app import access, gc_policy, retention
 from app.api import errors as api_errors
 from app.api import ws
+from app.api.openapi import document
 from app.api.routes import ROUTERS
 from app.first_run import announce_setup_link
+from app.mail import meetings as meeting_mail
+from app.mail.outbox import Outbox
 from app.meetings import MeetingService
 from app.ops import health
 from app.ops import metrics as ops_metrics
@@ -49,6 +52,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await broker.start(
             metrics.timed(hub.on_publication), hub.reconnected, hub.on_access_changed
         )
+        mail = Outbox(settings, sessions)
         services = Services(
             settings,
             engine,
@@ -58,6 +62,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             hub,
             metrics=metrics,
             tombstones=tombstones,
+            mail=mail,
         )
         metrics.watch(services)
         app.state.services = services
@@ -72,9 +77,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if settings.redis_url:  # pub/sub may drop messages: converge within a second anyway
             background.append(asyncio.create_task(hub.watch_for_gaps(interval=1.0)))
         gc_policy.install()  # GC pauses, not CPU, set the tail at thousands of sockets
+        mail.start(lambda: meeting_mail.remind_due(mail))
         try:
             yield
         finally:
+            await mail.close()
             for task in background:
                 task.cancel()
             # Waited for before the engine goes: a task cancelled mid-query must not leave a
@@ -101,5 +108,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(ws.router)
     app.include_router(health.router)
     app.include_router(ops_metrics.router)
+    document(app)
     app.mount("/", StaticFiles(directory=FRONTEND, html=True), name="frontend")
     return app

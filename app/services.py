@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.mail.outbox import Outbox
 from app.meetings import MeetingService
 from app.ops.metrics import Metrics
 from app.realtime.broker import Broker
@@ -25,3 +26,4 @@ class Services:
     hub: Hub
     metrics: Metrics
     tombstones: Tombstones
+    mail: Outbox

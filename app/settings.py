@@ -59,6 +59,21 @@ class Settings(BaseSettings):
     """How often every open socket's access is decided again (in case a notice was lost)."""
     retention_interval: float = Field(default=3_600.0, gt=0)
     """Seconds between two retention passes (``app.retention``)."""
+    smtp_url: str = ""
+    """Empty: no mail (people copy links). ``smtp+starttls://user:pass@host:587``, ``smtps://…``."""
+    mail_from: str = ""
+    """The sender of every mail, e.g. ``Codev <codev@example.org>``; mail needs it too."""
+    time_zone: str = "UTC"
+    """The IANA zone of meeting times in mails and calendars (e.g. America/Montreal)."""
+    reminder_hours: float = Field(default=24.0, gt=0)
+    """How long before a meeting its participants are reminded of it."""
+    prepare_reminder_hours: float = Field(default=72.0, gt=0)
+    """How long before a meeting each of its clients is reminded to prepare their case."""
+    mail_retry_seconds: float = Field(default=60.0, gt=0)
+    """The first retry of a mail that could not be sent; each next one waits twice as long."""
+    mail_max_attempts: int = Field(default=8, ge=1)
+    mail_poll_seconds: float = Field(default=30.0, gt=0)
+    """How often the sender looks for due retries and reminders (new mail wakes it at once)."""
 
     @field_validator("allowed_origins", mode="before")
     @classmethod

@@ -58,6 +58,8 @@ class Member(SQLModel, table=True):
     organizer_id: str | None = Field(default=None, sa_column=_fk("organizer.id", nullable=True))
     """Set when this member is the organizer themselves, who then acts as them when signed in."""
     created_at: datetime = Field(default_factory=utcnow)
+    mail_refused: str | None = Field(default=None, max_length=300)
+    """The mail server's permanent refusal of ``email`` (a bounce); cleared when it changes."""
 
 
 class Invite(SQLModel, table=True):
@@ -129,3 +131,52 @@ class ProcessedCommand(SQLModel, table=True):
     seq: int
     """The meeting's seq after the command: its last event, or the seq it found for a no-op."""
     at: datetime = Field(default_factory=utcnow)
+
+
+class OutboxMail(SQLModel, table=True):
+    """A mail to send: written in the request's transaction, sent later by ``app.mail.outbox``.
+
+    The message is erased once sent or given up on: it may hold an invite link.
+    """
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
+    member_id: str | None = Field(
+        default=None,
+        sa_column=Column(
+            String(32), ForeignKey("member.id", ondelete="SET NULL"), nullable=True, index=True
+        ),
+    )
+    """Null once the member is deleted: their cancellations still go out."""
+    to_address: str = Field(max_length=254)
+    kind: str = Field(max_length=20)
+    """invite, meeting, cancel, reminder or prepare."""
+    subject: str = Field(max_length=300)
+    message: str = Field(sa_column=Column(Text, nullable=False))
+    """The whole RFC 5322 message; empty once sent or failed."""
+    status: str = Field(default="pending", max_length=10, index=True)
+    """pending, sent or failed (for good)."""
+    attempts: int = 0
+    next_attempt_at: datetime = Field(default_factory=utcnow)
+    last_error: str | None = Field(default=None, max_length=500)
+    created_at: datetime = Field(default_factory=utcnow)
+    sent_at: datetime | None = None
+
+
+class MeetingCalendar(SQLModel, table=True):
+    """What calendars know of a meeting: its iCalendar SEQUENCE and the reminders sent."""
+
+    meeting_id: str = Field(
+        sa_column=Column(String(32), ForeignKey("meeting.id", ondelete="CASCADE"), primary_key=True)
+    )
+    sequence: int = 0
+    reminded_for: datetime | None = None
+    """The ``scheduled_for`` the participants' reminder was sent for (a new date: a new one)."""
+    prepare_reminded_for: datetime | None = None
+
+
+class CalendarFeed(SQLModel, table=True):
+    """A member's private calendar feed: the URL holds a token, the table its keyed hash."""
+
+    token_hash: str = Field(primary_key=True, max_length=64)
+    member_id: str = Field(sa_column=_fk("member.id"))
+    created_at: datetime = Field(default_factory=utcnow)

@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from app.logs import JsonFormatter, Redact, TextFormatter
+from app.logs import JsonFormatter, Redact, TextFormatter, redact
 from tests.live import LiveServer, live_server
 from tests.ops.helpers import consult, schedule
 
@@ -119,6 +119,10 @@ def test_secrets_in_paths_are_masked_whoever_logs_them() -> None:
     record.args = ("127.0.0.1:5", "/invite/abcDEF123?x=1", 303)
     Redact().filter(record)
     assert record.getMessage() == '127.0.0.1:5 - "GET /invite/***?x=1 HTTP/1.1" 303'
+
+
+def test_a_calendar_feed_token_is_masked_in_access_lines() -> None:
+    assert redact("GET /calendar/Zx9-secret.ics HTTP/1.1") == "GET /calendar/*** HTTP/1.1"
     shown = _record('"WebSocket /ws/meetings/m1?since=4&display=KEY42" [accepted]')
     Redact().filter(shown)
     assert shown.getMessage() == '"WebSocket /ws/meetings/m1?since=4&display=***" [accepted]'

@@ -2,7 +2,9 @@
 
 from fastapi import APIRouter
 
-from . import auth, groups, invites, me, meetings, members, organizers, setup
+from app.api import protocol
+
+from . import auth, calendar, groups, invites, mail, me, meetings, members, organizers, setup
 
 ROUTERS: list[APIRouter] = [
     setup.router,
@@ -14,4 +16,8 @@ ROUTERS: list[APIRouter] = [
     invites.router,
     invites.links,
     meetings.router,
+    calendar.router,
+    calendar.feeds,
+    mail.router,
+    protocol.router,
 ]

@@ -92,6 +92,8 @@ class MemberPublic(Public):
     is_facilitator: bool
     is_organizer: bool
     """True for the organizer's own member row (they take part as this member)."""
+    mail_refused: str | None = None
+    """The mail server's permanent refusal of this address (a bounce); organizer only."""
 
     @classmethod
     def of(cls, member: Member, *, show_email: bool = True) -> MemberPublic:
@@ -103,6 +105,7 @@ class MemberPublic(Public):
             language=member.language,
             is_facilitator=member.is_facilitator,
             is_organizer=member.organizer_id is not None,
+            mail_refused=member.mail_refused if show_email else None,
         )
 
 

@@ -22,6 +22,7 @@ from app.api.routes._schemas import (
     RetentionDays,
 )
 from app.api.routes.members import group_members
+from app.mail import meetings as meeting_mail
 from app.realtime.broker import AccessChanged
 from app.store.db import checkpoint_wal
 from app.store.models import Group, Meeting, Member
@@ -124,8 +125,10 @@ async def delete_group(
         await session.exec(select(Meeting.id).where(col(Meeting.group_id) == group.id))
     ).all()
     services.tombstones.record("group", group.id)  # a restore must not bring it back
+    await meeting_mail.group_deleted(services.mail, session, group.id)
     await session.delete(group)
     await session.commit()
+    services.mail.wake()
     await checkpoint_wal(services.engine)  # gone from SQLite's WAL too, not only from the rows
     for meeting_id in meetings:
         services.meetings.forget(meeting_id)

@@ -29,6 +29,7 @@ from app.api.deps import ServicesDep, SessionDep, SettingsDep
 from app.api.routes._access import member_for
 from app.api.routes._schemas import Body, MemberPublic, Token
 from app.errors import AppError, Gone, NotFound, PermissionDenied
+from app.mail.invites import check_can_send, send_invite
 from app.realtime.broker import AccessChanged
 from app.security import hash_token, new_token
 from app.settings import Settings
@@ -47,6 +48,13 @@ MAX_FORM_BYTES = 1024
 class InviteLink(BaseModel):
     url: str
     expires_at: datetime
+    sent: bool = False
+    """True when the link was also queued for the member's mailbox (see ``GET /api/mail``)."""
+
+
+class InviteCreate(Body):
+    send: bool = False
+    """Also mail the link to the member (needs mail on the server and the member's address)."""
 
 
 class InviteAccept(Body):
@@ -55,12 +63,19 @@ class InviteAccept(Body):
 
 @router.post("/members/{member_id}/invite", status_code=status.HTTP_201_CREATED)
 async def create_invite(
-    member_id: str, session: SessionDep, services: ServicesDep, who: CurrentIdentity
+    member_id: str,
+    session: SessionDep,
+    services: ServicesDep,
+    who: CurrentIdentity,
+    body: InviteCreate | None = None,
 ) -> InviteLink:
     """A new personal link for the member; their earlier links stop working, and so do the
     sessions those links opened."""
     settings = services.settings
     member = await member_for(session, who, member_id)
+    send = body is not None and body.send
+    if send:
+        check_can_send(services.mail, member)
     now = utcnow()
     await _revoke(session, member.id, now)
     opened_by_old = select(Invite.id).where(col(Invite.member_id) == member.id)
@@ -72,9 +87,13 @@ async def create_invite(
             member_id=member.id, token_hash=hash_token(settings.key, token), expires_at=expires_at
         )
     )
+    url = f"{settings.base_url}/invite/{token}"
+    if send:
+        await send_invite(services.mail, session, member, url, expires_at)
     await session.commit()
+    services.mail.wake()
     await services.broker.publish_access(AccessChanged("member", member.id))
-    return InviteLink(url=f"{settings.base_url}/invite/{token}", expires_at=expires_at)
+    return InviteLink(url=url, expires_at=expires_at, sent=send)
 
 
 @router.delete("/members/{member_id}/invite", status_code=status.HTTP_204_NO_CONTENT)

@@ -33,6 +33,7 @@ from app.api.routes._scheduling import (
 from app.api.routes._schemas import Patch, UtcDatetime
 from app.errors import Conflict, Gone, PermissionDenied
 from app.export import to_markdown
+from app.mail import meetings as meeting_mail
 from app.realtime.broker import AccessChanged
 from app.security import hash_token, new_token
 from app.settings import Settings
@@ -118,9 +119,10 @@ async def create_meeting(
     group_id: str,
     body: MeetingCreate,
     session: SessionDep,
-    settings: SettingsDep,
+    services: ServicesDep,
     who: CurrentIdentity,
 ) -> MeetingPublic:
+    settings = services.settings
     group = await group_for(session, who, group_id, Standing.FACILITATOR)
     plan = await build_plan(session, group.id, body)
     meeting_id = new_id()
@@ -135,7 +137,9 @@ async def create_meeting(
         state=new_meeting(meeting_id, plan).model_dump_json(),
     )
     session.add(meeting)
+    await meeting_mail.scheduled(services.mail, session, meeting)
     await session.commit()
+    services.mail.wake()
     return _public(meeting, settings)
 
 
@@ -172,6 +176,7 @@ async def update_meeting(
 ) -> MeetingPublic:
     """Change the title, date or video link any time; the plan only while in the lobby."""
     meeting, group = await meeting_for(session, who, meeting_id, Standing.FACILITATOR)
+    was = meeting_mail.before(meeting)
     given = body.model_fields_set
     values: dict[str, object] = {
         name: getattr(body, name) for name in ("title", "scheduled_for") if name in given
@@ -197,6 +202,9 @@ async def update_meeting(
         await session.exec(update(Meeting).where(col(Meeting.id) == meeting.id).values(**values))
         await session.commit()
     await session.refresh(meeting)
+    if await meeting_mail.changed(services.mail, session, was, meeting):
+        await session.commit()
+        services.mail.wake()
     return _public(meeting, services.settings)
 
 
@@ -208,8 +216,10 @@ async def delete_meeting(
     get ``not_found`` and close with 4404."""
     meeting, _group = await meeting_for(session, who, meeting_id, Standing.FACILITATOR)
     services.tombstones.record("meeting", meeting.id)  # a restore must not bring it back
+    await meeting_mail.cancelled(services.mail, session, meeting)
     await session.delete(meeting)
     await session.commit()
+    services.mail.wake()
     await checkpoint_wal(services.engine)  # gone from SQLite's WAL too, not only from the rows
     services.meetings.forget(meeting_id)
     await services.broker.publish_access(AccessChanged("meeting", meeting_id))

@@ -81,7 +81,10 @@ async def update_member(
     member_id: str, body: MemberUpdate, session: SessionDep, who: CurrentIdentity
 ) -> MemberPublic:
     member = await member_for(session, who, member_id)
-    member.sqlmodel_update(body.changes())
+    changes = body.changes()
+    if "email" in changes and changes["email"] != member.email:
+        member.mail_refused = None  # the refusal was of the old address
+    member.sqlmodel_update(changes)
     session.add(member)
     await session.commit()
     return MemberPublic.of(member)

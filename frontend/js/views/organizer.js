@@ -6,6 +6,7 @@ import { formatDateTime, getLang, t } from "../i18n.js";
 import { Confirm, Empty } from "./common.js";
 import { CopyLink, ErrorLine, Field, useAction } from "./forms.js";
 import { ScheduleForm } from "./schedule.js";
+import { CalendarFeed, CalendarLink, MailPanel, Refused, SendInvite, useMail } from "./mail.js";
 
 function useHashRoute() {
   const [hash, setHash] = useState(location.hash);
@@ -82,6 +83,7 @@ function GroupPage({ group, onChanged }) {
   const [meetings, setMeetings] = useState(null);
   const [error, setError] = useState(null);
   const [deleting, setDeleting] = useState(false);
+  const [mail, loadMail] = useMail();
   const loadMembers = () => get(`/groups/${group.id}/members`).then((m) => setMembers(Array.isArray(m) ? m : m.members ?? []), setError);
   const loadMeetings = () => get(`/groups/${group.id}/meetings`).then((m) => setMeetings(Array.isArray(m) ? m : m.meetings ?? []), setError);
   useEffect(() => {
@@ -103,7 +105,8 @@ function GroupPage({ group, onChanged }) {
     <${ErrorLine} error=${error} />
     <div class="columns">
       <div>
-        <${Members} group=${group} members=${members} onChanged=${loadMembers} />
+        <${Members} group=${group} members=${members} mail=${mail} onChanged=${() => { loadMembers(); loadMail(); }} />
+        <${MailPanel} mail=${mail} onReload=${() => { loadMail(); loadMembers(); }} />
       </div>
       <div>
         <${Meetings} meetings=${meetings} />
@@ -119,7 +122,7 @@ function GroupPage({ group, onChanged }) {
       confirmLabel=${t("groups.delete")} danger=${true} onConfirm=${remove} onCancel=${() => setDeleting(false)} />`;
 }
 
-function Members({ group, members, onChanged }) {
+function Members({ group, members, mail, onChanged }) {
   const [links, setLinks] = useState({}); // member id -> invite url
   const [error, setError] = useState(null);
   const [removing, setRemoving] = useState(null);
@@ -178,11 +181,13 @@ function Members({ group, members, onChanged }) {
                   : html`<div class="actions item-actions">
                   <button type="button" class="secondary small" onClick=${() => invite(m)} data-testid="invite">
                     ${links[m.id] ? t("members.new_invite") : t("members.invite")}<span class="visually-hidden"> ${m.name}</span></button>
+                  <${SendInvite} member=${m} mail=${mail} onSent=${(r) => { setLinks({ ...links, [m.id]: absolute(r.url) }); onChanged(); }} />
                   ${links[m.id] && html`<button type="button" class="ghost small" onClick=${() => revoke(m)}>${t("members.revoke")}</button>`}
                   <button type="button" class="ghost small" onClick=${() => toggleFacilitator(m)}>
                     ${m.is_facilitator ? t("members.unset_facilitator") : t("members.set_facilitator")}</button>
                   <button type="button" class="ghost small danger-text" onClick=${() => setRemoving(m)}>${t("common.remove")}</button>
                 </div>`}
+                <${Refused} member=${m} />
                 ${links[m.id] &&
                 html`<div><p class="hint">${t("members.invite_hint", { name: m.name })}</p>
                   <${CopyLink} url=${links[m.id]} label=${t("members.invite_link", { name: m.name })} testid=${`invite-${m.id}`} /></div>`}
@@ -259,6 +264,7 @@ function Meetings({ meetings }) {
                 <div class="actions item-actions">
                   <a class="button primary small" href=${m.room_url ?? `/meeting.html?id=${m.id}`} data-testid="open-room">${t("meetings.open")}</a>
                   <button type="button" class="secondary small" onClick=${() => displayLink(m)}>${t("meetings.display_link")}</button>
+                  <${CalendarLink} meeting=${m} />
                 </div>
                 ${links[m.id] && html`<p class="hint">${t("meetings.display_hint")}</p><${CopyLink} url=${links[m.id]} label=${t("meetings.display_link")} testid=${`display-${m.id}`} />`}
               </li>`,
@@ -290,7 +296,8 @@ export function MemberHome({ me }) {
               (m) => html`<li class="item row" key=${m.id}>
                 <span><strong dir="auto">${m.title}</strong>${m.scheduled_for && html` <span class="meta">${formatDateTime(m.scheduled_for)}</span>`}
                   ${m.stage === "ended" && html` <span class="chip" data-testid="meeting-ended">${t("meetings.ended")}</span>`}</span>
-                <a class="button primary small" href=${m.room_url ?? `/meeting.html?id=${m.id}`}>${t("meetings.open")}</a>
+                <span class="actions"><${CalendarLink} meeting=${m} />
+                <a class="button primary small" href=${m.room_url ?? `/meeting.html?id=${m.id}`}>${t("meetings.open")}</a></span>
               </li>`,
             )}
           </ul>`;
@@ -300,9 +307,9 @@ export function MemberHome({ me }) {
     ${error && html`<p class="hint">${t("member.no_list")}</p>`}
     ${member?.is_facilitator
       ? html`<div class="columns">
-          <div>${list}</div>
+          <div>${list}<${CalendarFeed} memberId=${member.id} /></div>
           <div>${members && members.length > 0 && html`<${ScheduleForm} group=${{ id: member.group_id }} members=${members} onScheduled=${load} />`}</div>
         </div>`
-      : list}
+      : html`${list}<${CalendarFeed} memberId=${member.id} />`}
   </main>`;
 }

@@ -1,0 +1,1 @@
+"""Mail: the outbox, its messages and the SMTP server they go through."""
