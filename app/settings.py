@@ -40,10 +40,12 @@ class Settings(BaseSettings):
     """Events buffered per socket before a stalled client is disconnected (it resumes later)."""
     sockets_per_member: int = Field(default=5, ge=1)
     frames_per_second: float = Field(default=10.0, gt=0)
-    """Sustained messages per second one socket may send (bursts up to ``frame_burst``)."""
+    """Sustained messages per second one member may send in a meeting, over all their sockets
+    and reconnections (bursts up to ``frame_burst``)."""
     frame_burst: int = Field(default=40, ge=1)
     flood_close_after: int = Field(default=100, ge=1)
-    """Refused messages in a row after which a flooding socket is closed (1008)."""
+    """Refused messages within ``flood_window`` seconds after which the socket is closed (1008)."""
+    flood_window: float = Field(default=10.0, gt=0)
 
     @field_validator("allowed_origins", mode="before")
     @classmethod

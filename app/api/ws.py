@@ -23,7 +23,6 @@ from app.api.auth import SESSION_COOKIE, resolve_participant
 from app.errors import AppError, NotAuthenticated, NotFound, PermissionDenied
 from app.meetings import Busy
 from app.realtime.hub import CloseAfter, Connection, Greet, TooManyConnections
-from app.realtime.ratelimit import TokenBucket
 from app.realtime.wire import (
     Ack,
     CommandMessage,
@@ -137,14 +136,16 @@ async def _authenticate(
 
 async def _read(services: Services, conn: Connection) -> None:
     """Handle frames one at a time, so a client's commands apply in the order it sent them."""
-    settings = services.settings
-    bucket = TokenBucket(rate=settings.frames_per_second, burst=settings.frame_burst)
+    buckets = services.hub.buckets
     while True:
         message = await _receive(conn)
         if message["type"] == "websocket.disconnect":
             raise WebSocketDisconnect(message.get("code", 1000))
-        if not bucket.take(time.monotonic()):
-            if bucket.refused_in_a_row >= settings.flood_close_after:
+        now = time.monotonic()
+        # Looked up per frame: the member's bucket, whichever of their sockets this is.
+        bucket = buckets.of(conn.meeting_id, conn.member_id, now)
+        if not bucket.take(now):
+            if bucket.flooding(now):
                 # Through the queue, so the refusals already queued go out before the close.
                 conn.push(CloseAfter(CLOSE_POLICY, "too many messages"))
                 with contextlib.suppress(TimeoutError):

@@ -24,6 +24,7 @@ from app import gc_policy
 from app.meetings import MeetingService
 from app.realtime.broker import Broker, Delivery, Publication
 from app.realtime.eager import run_eagerly
+from app.realtime.ratelimit import MemberBuckets
 from app.realtime.socket_send import SCOPE_KEY
 from app.realtime.wire import Hello, Presence, PresenceEntry, You
 from app.settings import Settings
@@ -181,6 +182,13 @@ class Hub:
         self._log = log
         self._broker = broker
         self._rooms: dict[str, Room] = {}
+        self.buckets = MemberBuckets(
+            settings.frames_per_second,
+            settings.frame_burst,
+            settings.flood_close_after,
+            settings.flood_window,
+        )
+        """Message limits per member: they hold across reconnects and parallel sockets."""
 
     def connection(
         self,
