@@ -8,6 +8,7 @@ import sys
 
 import uvicorn
 
+from app.connections import GuardedHttp, connection_cap, raise_descriptor_limit
 from app.settings import Settings
 from app.store import migrate
 
@@ -24,7 +25,11 @@ def uvicorn_config(settings: Settings, **overrides: object) -> uvicorn.Config:
         "ws_ping_interval": settings.ws_ping_interval,
         "ws_ping_timeout": settings.ws_ping_timeout,
         "ws_per_message_deflate": False,  # costs memory per socket, leaks via compression
-        "proxy_headers": True,
+        "proxy_headers": True,  # client addresses from X-Forwarded-For of FORWARDED_ALLOW_IPS only
+        # Silent or half-open connections are closed; past the cap a new one gets 503 at once.
+        "http": GuardedHttp.configured(
+            settings.connect_timeout, connection_cap(settings.max_connections)
+        ),
         "lifespan": "on",
         "log_level": "info",
     }
@@ -48,6 +53,7 @@ def main(argv: list[str] | None = None) -> int:
         migrate.upgrade(settings)
         print(f"database is up to date ({_safe(settings.sqlalchemy_url)})")
         return 0
+    raise_descriptor_limit()  # the distribution's default soft limit (1,024) is soon reached
     uvicorn.Server(uvicorn_config(settings)).run()
     return 0
 

@@ -13,7 +13,9 @@ from fastapi.staticfiles import StaticFiles
 from app import gc_policy
 from app.api import errors as api_errors
 from app.api import ws
+from app.api.body_limit import BodyLimit
 from app.api.routes import ROUTERS
+from app.api.throttle import Guard
 from app.first_run import announce_setup_link
 from app.meetings import MeetingService
 from app.realtime.broker import create_broker
@@ -43,6 +45,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await broker.start(hub.on_publication, hub.catch_up_all)
         services = Services(settings, engine, sessions, broker, meetings, hub)
         app.state.services = services
+        app.state.guard = guard = Guard(settings)
         await announce_setup_link(services)
         watcher = None
         if settings.redis_url:  # pub/sub may drop messages: converge within a second anyway
@@ -54,6 +57,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             if watcher is not None:
                 watcher.cancel()
             await hub.close()
+            guard.close()
             await broker.close()
             await log.close()
             await engine.dispose()
@@ -66,6 +70,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     api_errors.install(app)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(KeepSocketSend)  # outermost: the server's own send, for the hub
     for router in ROUTERS:
         app.include_router(router)

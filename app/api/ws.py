@@ -141,11 +141,11 @@ async def _read(services: Services, conn: Connection) -> None:
         message = await _receive(conn)
         if message["type"] == "websocket.disconnect":
             raise WebSocketDisconnect(message.get("code", 1000))
-        now = time.monotonic()
+        at = time.monotonic()
         # Looked up per frame: the member's bucket, whichever of their sockets this is.
-        bucket = buckets.of(conn.meeting_id, conn.member_id, now)
-        if not bucket.take(now):
-            if bucket.flooding(now):
+        bucket = buckets.of(conn.meeting_id, conn.member_id, at)
+        if not bucket.take(at):
+            if bucket.flooding(at):
                 # Through the queue, so the refusals already queued go out before the close.
                 conn.push(CloseAfter(CLOSE_POLICY, "too many messages"))
                 with contextlib.suppress(TimeoutError):

@@ -60,7 +60,7 @@ class MemberBuckets:
     kept after they disconnect until it has refilled (then it is the same as a fresh one)."""
 
     def __init__(self, rate: float, burst: int, flood_after: int, flood_window: float) -> None:
-        self._make = lambda: TokenBucket(rate, burst, flood_after, flood_window)
+        self._limits = (rate, burst, flood_after, flood_window)
         self._buckets: dict[tuple[str, str], TokenBucket] = {}
         self._next_sweep = 0
 
@@ -70,7 +70,7 @@ class MemberBuckets:
         if bucket is None:
             if len(self._buckets) >= self._next_sweep:
                 self._sweep(now)
-            bucket = self._buckets[key] = self._make()
+            bucket = self._buckets[key] = TokenBucket(*self._limits)
         return bucket
 
     def __len__(self) -> int:

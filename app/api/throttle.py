@@ -1,0 +1,160 @@
+"""Guessing secrets is slow and bounded: failed sign-ins are limited per account and per client
+address, and password hashes run a few at a time on threads of their own, so that a flood of
+sign-ins cannot starve the live meetings served by the same process.
+
+The limits are this process's own: with several processes behind a load balancer an attacker
+gets each process's allowance (see the README's scaling section).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ipaddress
+import math
+import os
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Annotated, TypeVar
+
+from fastapi import Depends
+from starlette.requests import HTTPConnection
+
+from app.errors import AppError
+from app.settings import Settings
+
+T = TypeVar("T")
+
+MAX_KEYS = 100_000
+"""Accounts and addresses remembered at most; beyond, the oldest are forgotten first."""
+
+
+class RateLimited(AppError):
+    """Raised when an account or an address failed too often: try again after ``retry_after``."""
+
+    status = 429
+    code = "rate_limited"
+
+    def __init__(self, message: str, retry_after: float) -> None:
+        super().__init__(message)
+        self.headers = {"Retry-After": str(max(1, math.ceil(retry_after)))}
+
+
+class HashingBusy(AppError):
+    """Raised when too many passwords are being checked at once for this one to wait its turn."""
+
+    status = 503
+    code = "busy"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.headers = {"Retry-After": "1"}
+
+
+class Failures:
+    """A token bucket per key that only failures spend: ``allowed`` failures at once, refilled
+    over ``window`` seconds. It may go into debt, so that hammering on only delays the next try."""
+
+    def __init__(self, allowed: int, window: float) -> None:
+        self._allowed = allowed
+        self._rate = allowed / window
+        self._buckets: dict[str, tuple[float, float]] = {}  # key -> (tokens, when)
+        self._next_sweep = 64
+
+    def wait(self, key: str, now: float) -> float:
+        """Seconds until ``key`` may try again; 0 if it may now."""
+        tokens = self._tokens(key, now)
+        return 0.0 if tokens >= 1 else (1 - tokens) / self._rate
+
+    def fail(self, key: str, now: float) -> None:
+        tokens = max(-self._allowed, self._tokens(key, now) - 1)
+        self._buckets.pop(key, None)
+        self._buckets[key] = (tokens, now)  # re-inserted: dict order is least recently failed
+        if len(self._buckets) >= self._next_sweep:
+            self._sweep(now)
+
+    def _tokens(self, key: str, now: float) -> float:
+        tokens, when = self._buckets.get(key, (self._allowed, now))
+        return min(self._allowed, tokens + (now - when) * self._rate)
+
+    def _sweep(self, now: float) -> None:
+        """Forget the keys that have refilled (the same as unknown ones), then the oldest."""
+        kept = {k: v for k, v in self._buckets.items() if self._tokens(k, now) < self._allowed}
+        while len(kept) > MAX_KEYS:
+            del kept[next(iter(kept))]
+        self._buckets = kept
+        self._next_sweep = max(64, 2 * len(kept))
+
+
+def client_address(connection: HTTPConnection) -> str:
+    """The client's address as uvicorn resolved it: the TCP peer, or what a trusted proxy
+    (``FORWARDED_ALLOW_IPS``) says it forwarded. IPv6 counts per /64: one host has them all."""
+    host = connection.client.host if connection.client else ""
+    with contextlib.suppress(ValueError):
+        address = ipaddress.ip_address(host)
+        if address.version == 6:
+            return str(ipaddress.ip_network(f"{host}/64", strict=False))
+    return host
+
+
+def _lower_priority() -> None:
+    """Hash threads yield the CPU to the event loop (nice 10; Linux sets it per thread, and
+    argon2's own lane threads inherit it)."""
+    with contextlib.suppress(AttributeError, OSError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
+
+
+class Guard:
+    """The sign-in limits and the password-hash bound of one server process."""
+
+    def __init__(self, settings: Settings) -> None:
+        window = settings.login_window_seconds
+        self.accounts = Failures(settings.login_failures_per_account, window)
+        self.addresses = Failures(settings.login_failures_per_address, window)
+        self._wait = settings.password_hash_wait
+        self._slots = asyncio.Semaphore(settings.password_hashes_at_once)
+        # Not the default executor: that one also serves the rest of the app.
+        self._threads = ThreadPoolExecutor(
+            max_workers=settings.password_hashes_at_once,
+            thread_name_prefix="password-hash",
+            initializer=_lower_priority,
+        )
+
+    def check(self, *, address: str, account: str | None = None) -> None:
+        """Raise ``RateLimited`` if the address (or the account) failed too often lately."""
+        now = time.monotonic()
+        wait = self.addresses.wait(address, now)
+        if account is not None:
+            wait = max(wait, self.accounts.wait(account, now))
+        if wait > 0:
+            raise RateLimited("too many failed attempts; wait a moment and try again", wait)
+
+    def failed(self, *, address: str, account: str | None = None) -> None:
+        now = time.monotonic()
+        self.addresses.fail(address, now)
+        if account is not None:
+            self.accounts.fail(account, now)
+
+    async def hash(self, fn: Callable[..., T], *args: str) -> T:
+        """Run a password hash or check on the hash threads, waiting briefly for a free one."""
+        try:
+            await asyncio.wait_for(self._slots.acquire(), self._wait)
+        except TimeoutError:
+            raise HashingBusy("the server is busy checking passwords; try again") from None
+        try:
+            return await asyncio.get_running_loop().run_in_executor(self._threads, fn, *args)
+        finally:
+            self._slots.release()
+
+    def close(self) -> None:
+        self._threads.shutdown(wait=False, cancel_futures=True)
+
+
+def get_guard(connection: HTTPConnection) -> Guard:
+    guard: Guard = connection.app.state.guard
+    return guard
+
+
+GuardDep = Annotated[Guard, Depends(get_guard)]
