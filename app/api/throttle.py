@@ -1,6 +1,7 @@
-"""Guessing secrets is slow and bounded: failed sign-ins are limited per account and per client
-address, and password hashes run a few at a time on threads of their own, so that a flood of
-sign-ins cannot starve the live meetings served by the same process.
+"""Guessing secrets is slow and bounded: sign-in attempts are limited per account and per client
+address (a successful one gives its attempt back, so only failures add up), and password hashes
+run a few at a time on threads of their own, so that a flood of sign-ins cannot starve the live
+meetings served by the same process.
 
 The limits are this process's own: with several processes behind a load balancer an attacker
 gets each process's allowance (see the README's scaling section).
@@ -53,9 +54,10 @@ class HashingBusy(AppError):
         self.headers = {"Retry-After": "1"}
 
 
-class Failures:
-    """A token bucket per key that only failures spend: ``allowed`` failures at once, refilled
-    over ``window`` seconds. It may go into debt, so that hammering on only delays the next try."""
+class Attempts:
+    """A token bucket per key: ``allowed`` attempts at once, refilled over ``window`` seconds.
+    Spent before the attempt is made, so concurrent ones cannot overshoot; given back when it
+    succeeds."""
 
     def __init__(self, allowed: int, window: float) -> None:
         self._allowed = allowed
@@ -68,12 +70,16 @@ class Failures:
         tokens = self._tokens(key, now)
         return 0.0 if tokens >= 1 else (1 - tokens) / self._rate
 
-    def fail(self, key: str, now: float) -> None:
-        tokens = max(-self._allowed, self._tokens(key, now) - 1)
+    def spend(self, key: str, now: float, tokens: float = 1) -> None:
+        left = self._tokens(key, now) - tokens
         self._buckets.pop(key, None)
-        self._buckets[key] = (tokens, now)  # re-inserted: dict order is least recently failed
+        if left < self._allowed:  # a full bucket is the same as none
+            self._buckets[key] = (left, now)  # re-inserted: dict order is least recently used
         if len(self._buckets) >= self._next_sweep:
             self._sweep(now)
+
+    def give_back(self, key: str, now: float) -> None:
+        self.spend(key, now, -1)
 
     def _tokens(self, key: str, now: float) -> float:
         tokens, when = self._buckets.get(key, (self._allowed, now))
@@ -111,8 +117,8 @@ class Guard:
 
     def __init__(self, settings: Settings) -> None:
         window = settings.login_window_seconds
-        self.accounts = Failures(settings.login_failures_per_account, window)
-        self.addresses = Failures(settings.login_failures_per_address, window)
+        self.accounts = Attempts(settings.login_failures_per_account, window)
+        self.addresses = Attempts(settings.login_failures_per_address, window)
         self._wait = settings.password_hash_wait
         self._slots = asyncio.Semaphore(settings.password_hashes_at_once)
         # Not the default executor: that one also serves the rest of the app.
@@ -122,20 +128,25 @@ class Guard:
             initializer=_lower_priority,
         )
 
-    def check(self, *, address: str, account: str | None = None) -> None:
-        """Raise ``RateLimited`` if the address (or the account) failed too often lately."""
+    def attempt(self, *, address: str, account: str | None = None) -> None:
+        """Count an attempt of the address (at the account), or raise ``RateLimited`` if they
+        failed too often lately: before any work is done, so a refusal costs nothing."""
         now = time.monotonic()
         wait = self.addresses.wait(address, now)
         if account is not None:
             wait = max(wait, self.accounts.wait(account, now))
         if wait > 0:
             raise RateLimited("too many failed attempts; wait a moment and try again", wait)
-
-    def failed(self, *, address: str, account: str | None = None) -> None:
-        now = time.monotonic()
-        self.addresses.fail(address, now)
+        self.addresses.spend(address, now)
         if account is not None:
-            self.accounts.fail(account, now)
+            self.accounts.spend(account, now)
+
+    def succeeded(self, *, address: str, account: str | None = None) -> None:
+        """The attempt was right: it does not count against anyone."""
+        now = time.monotonic()
+        self.addresses.give_back(address, now)
+        if account is not None:
+            self.accounts.give_back(account, now)
 
     async def hash(self, fn: Callable[..., T], *args: str) -> T:
         """Run a password hash or check on the hash threads, waiting briefly for a free one."""

@@ -51,14 +51,14 @@ async def login(
 ) -> OrganizerPublic:
     email = body.email.strip().lower()
     address = client_address(request)
-    guard.check(address=address, account=email)  # before any hashing: refusals cost nothing
+    guard.attempt(address=address, account=email)  # before any hashing: refusals cost nothing
     organizer = (await session.exec(select(Organizer).where(col(Organizer.email) == email))).first()
     stored = organizer.password_hash if organizer is not None else await _decoy(guard)
     # argon2 takes tens of milliseconds: on the guard's own threads, a bounded few at a time.
     valid = await guard.hash(verify_password, stored, body.password)
     if not valid or organizer is None:
-        guard.failed(address=address, account=email)
         raise NotAuthenticated(WRONG)
+    guard.succeeded(address=address, account=email)
     await sign_in(response, session, settings, organizer_id=organizer.id, replacing=previous)
     return OrganizerPublic.of(organizer)
 

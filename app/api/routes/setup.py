@@ -49,11 +49,10 @@ async def create_first_organizer(
     if (await session.exec(select(Organizer.id).limit(1))).first() is not None:
         raise Conflict("setup is already done: sign in instead")
     address = client_address(request)
-    guard.check(address=address)
+    guard.attempt(address=address)
     token_hash = hash_token(settings.key, body.token)
     setup = await session.get(SetupToken, token_hash)
     if setup is None:
-        guard.failed(address=address)
         raise PermissionDenied("this setup link is not valid")
     if setup.expires_at <= utcnow():
         raise Gone("this setup link has expired: restart the server to print a new one")
@@ -63,6 +62,7 @@ async def create_first_organizer(
     )
     if consumed.rowcount != 1:
         raise PermissionDenied("this setup link is not valid")
+    guard.succeeded(address=address)
     await session.exec(delete(SetupToken))
     password_hash = await guard.hash(hash_password, body.password)
     organizer = Organizer(email=body.email.lower(), name=body.name, password_hash=password_hash)
