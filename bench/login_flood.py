@@ -183,6 +183,8 @@ async def _open(server: Server, meeting_id: str, cookie: str) -> ClientConnectio
         additional_headers={"Cookie": f"codev_session={cookie}"},
         origin=server.url,  # type: ignore[arg-type]
         open_timeout=30,
+        # Unread answers do not stall the connection (a full queue would hold back the close).
+        max_queue=None,
     )
 
 

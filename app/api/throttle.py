@@ -106,10 +106,10 @@ def client_address(connection: HTTPConnection) -> str:
 
 
 def _lower_priority() -> None:
-    """Hash threads yield the CPU to the event loop (nice 10; Linux sets it per thread, and
+    """Hash threads yield the CPU to the event loop (nice 19; Linux sets it per thread, and
     argon2's own lane threads inherit it)."""
     with contextlib.suppress(AttributeError, OSError):
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
 
 
 class Guard:
@@ -120,6 +120,7 @@ class Guard:
         self.accounts = Attempts(settings.login_failures_per_account, window)
         self.addresses = Attempts(settings.login_failures_per_address, window)
         self._wait = settings.password_hash_wait
+        self._rest = 1 / settings.password_hash_share - 1
         self._slots = asyncio.Semaphore(settings.password_hashes_at_once)
         # Not the default executor: that one also serves the rest of the app.
         self._threads = ThreadPoolExecutor(
@@ -149,15 +150,22 @@ class Guard:
             self.accounts.give_back(account, now)
 
     async def hash(self, fn: Callable[..., T], *args: str) -> T:
-        """Run a password hash or check on the hash threads, waiting briefly for a free one."""
+        """Run a password hash or check on the hash threads, waiting briefly for a free slot.
+
+        A slot rests after each hash in proportion to how long it took, so that hashing takes
+        at most its share of the time however fast they come: argon2 is memory-hard (64 MiB,
+        four lanes), and back to back it would crowd the caches and cores of live meetings
+        even at the lowest priority."""
+        loop = asyncio.get_running_loop()
         try:
             await asyncio.wait_for(self._slots.acquire(), self._wait)
         except TimeoutError:
             raise HashingBusy("the server is busy checking passwords; try again") from None
+        started = time.perf_counter()
         try:
-            return await asyncio.get_running_loop().run_in_executor(self._threads, fn, *args)
+            return await loop.run_in_executor(self._threads, fn, *args)
         finally:
-            self._slots.release()
+            loop.call_later((time.perf_counter() - started) * self._rest, self._slots.release)
 
     def close(self) -> None:
         self._threads.shutdown(wait=False, cancel_futures=True)
