@@ -61,7 +61,8 @@ class Settings(BaseSettings):
     password_hashes_at_once: int = Field(default=1, ge=1)
     """Password hashes (argon2, ~50 ms of CPU each) run at once; the others wait their turn."""
     password_hash_share: float = Field(default=0.25, gt=0, le=1)
-    """Share of the time each hash slot may spend hashing: it rests 3x as long as a hash took."""
+    """Share of the time a hash slot may spend hashing while sign-ins queue for it: it rests 3x
+    as long as a hash took before the next one."""
     password_hash_wait: float = Field(default=2.0, gt=0)
     """Seconds a sign-in waits for its turn to check a password before it gets 503."""
 

@@ -121,6 +121,7 @@ class Guard:
         self.addresses = Attempts(settings.login_failures_per_address, window)
         self._wait = settings.password_hash_wait
         self._rest = 1 / settings.password_hash_share - 1
+        self._waiting = 0
         self._slots = asyncio.Semaphore(settings.password_hashes_at_once)
         # Not the default executor: that one also serves the rest of the app.
         self._threads = ThreadPoolExecutor(
@@ -152,20 +153,24 @@ class Guard:
     async def hash(self, fn: Callable[..., T], *args: str) -> T:
         """Run a password hash or check on the hash threads, waiting briefly for a free slot.
 
-        A slot rests after each hash in proportion to how long it took, so that hashing takes
-        at most its share of the time however fast they come: argon2 is memory-hard (64 MiB,
-        four lanes), and back to back it would crowd the caches and cores of live meetings
-        even at the lowest priority."""
+        When others wait, a slot rests after each hash in proportion to how long it took, so
+        that a flood of them takes at most their share of the time: argon2 is memory-hard
+        (64 MiB, four lanes), and back to back it would crowd the caches and cores of live
+        meetings even at the lowest priority. One sign-in after another never waits."""
         loop = asyncio.get_running_loop()
+        self._waiting += 1
         try:
             await asyncio.wait_for(self._slots.acquire(), self._wait)
         except TimeoutError:
             raise HashingBusy("the server is busy checking passwords; try again") from None
+        finally:
+            self._waiting -= 1
         started = time.perf_counter()
         try:
             return await loop.run_in_executor(self._threads, fn, *args)
         finally:
-            loop.call_later((time.perf_counter() - started) * self._rest, self._slots.release)
+            rest = (time.perf_counter() - started) * self._rest if self._waiting else 0.0
+            loop.call_later(rest, self._slots.release)
 
     def close(self) -> None:
         self._threads.shutdown(wait=False, cancel_futures=True)
