@@ -350,13 +350,14 @@ async def _phase(
         "command_to_ack_ms": summary(acks),
         "fanout_ms": summary(fanouts),
         "server_cpu_percent": round(server_cpu, 1),
+        "machine_load_1min": round(os.getloadavg()[0], 1),
         "flood": {str(k): v for k, v in sorted(flooded.items())},
     }
     print(
         f"{name:>24}: ack p50 {percentile(acks, 50) or 0:6.1f} p99 {percentile(acks, 99) or 0:6.1f}"
         f" ms | fan-out p50 {percentile(fanouts, 50) or 0:6.1f}"
         f" p99 {percentile(fanouts, 99) or 0:6.1f} ms | server CPU {server_cpu:5.1f} %"
-        f" | {dict(flooded)}",
+        f" | load {os.getloadavg()[0]:4.1f} | {dict(flooded)}",
         flush=True,
     )
     return result

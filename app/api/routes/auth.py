@@ -9,7 +9,7 @@ from sqlmodel import col, select
 from app.api.auth import SessionToken, sign_in, sign_out
 from app.api.deps import SessionDep, SettingsDep
 from app.api.routes._schemas import Body, OrganizerPublic
-from app.api.throttle import Guard, GuardDep, client_address
+from app.api.throttle import THROTTLED, Guard, GuardDep, client_address
 from app.errors import NotAuthenticated
 from app.security import hash_password, verify_password
 from app.store.models import Organizer
@@ -36,10 +36,7 @@ async def _decoy(guard: Guard) -> str:
     return _decoy_hash
 
 
-@router.post(
-    "/login",
-    responses={429: {"description": "too many failed attempts (see Retry-After)"}},
-)
+@router.post("/login", responses=THROTTLED)
 async def login(
     body: Login,
     request: Request,

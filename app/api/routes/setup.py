@@ -9,7 +9,7 @@ from sqlmodel import col, delete, select
 from app.api.auth import SessionToken, sign_in
 from app.api.deps import SessionDep, SettingsDep
 from app.api.routes._schemas import Body, Email, Name, OrganizerPublic, Password, Token
-from app.api.throttle import GuardDep, client_address
+from app.api.throttle import THROTTLED, GuardDep, client_address
 from app.errors import Conflict, Gone, PermissionDenied
 from app.security import hash_password, hash_token
 from app.store.models import Organizer, SetupToken, utcnow
@@ -35,7 +35,7 @@ async def setup_status(session: SessionDep) -> SetupStatus:
     return SetupStatus(needs_setup=first is None)
 
 
-@router.post("", status_code=status.HTTP_201_CREATED)
+@router.post("", status_code=status.HTTP_201_CREATED, responses=THROTTLED)
 async def create_first_organizer(
     body: SetupCreate,
     request: Request,
