@@ -51,6 +51,7 @@ RESULTS = ROOT / "bench" / "results" / "login_flood.json"
 SETUP_LINK = re.compile(r"(http://\S+/setup\?token=\S+)")
 PASSWORD = "a long password for the bench"
 FLOODERS = 8
+LIVE_MEETINGS = 4
 STEP_INTERVAL = 0.15
 """Seconds between a facilitator's stage moves (under the 10 messages/s a member may send)."""
 
@@ -354,7 +355,8 @@ async def _phase(
         "flood": {str(k): v for k, v in sorted(flooded.items())},
     }
     print(
-        f"{name:>24}: ack p50 {percentile(acks, 50) or 0:6.1f} p99 {percentile(acks, 99) or 0:6.1f}"
+        f"{name:>24}: ack p50 {percentile(acks, 50) or 0:6.1f} p90 {percentile(acks, 90) or 0:6.1f}"
+        f" p99 {percentile(acks, 99) or 0:6.1f}"
         f" ms | fan-out p50 {percentile(fanouts, 50) or 0:6.1f}"
         f" p99 {percentile(fanouts, 99) or 0:6.1f} ms | server CPU {server_cpu:5.1f} %"
         f" | load {os.getloadavg()[0]:4.1f} | {dict(flooded)}",
@@ -364,9 +366,9 @@ async def _phase(
 
 
 async def _run(server: Server, seconds: float) -> dict[str, Any]:
-    meetings = await asyncio.to_thread(_setup, server, 3, FLOODERS)
-    live = [LiveMeeting(server, m) for m in meetings[:2]]
-    flooded = meetings[2]
+    meetings = await asyncio.to_thread(_setup, server, LIVE_MEETINGS + 1, FLOODERS)
+    live = [LiveMeeting(server, m) for m in meetings[:LIVE_MEETINGS]]
+    flooded = meetings[LIVE_MEETINGS]
     for meeting in live:
         await meeting.open()
     assert server.process is not None
