@@ -21,7 +21,7 @@ FRAME_CAP = 64 * 1024
 BURST = 40
 """``CODEV_FRAME_BURST`` by default: frames accepted at once."""
 FLOOD_CLOSE_AFTER = 100
-"""``CODEV_FLOOD_CLOSE_AFTER`` by default: refusals in a row before the socket is closed."""
+"""``CODEV_FLOOD_CLOSE_AFTER`` by default: refusals within 10 s before the socket is closed."""
 
 
 async def _meeting(live: Live, name: str, members: list[str]) -> dict[str, Peer]:
