@@ -15,7 +15,7 @@ from app.api import errors as api_errors
 from app.api import ws
 from app.api.body_limit import BodyLimit
 from app.api.routes import ROUTERS
-from app.api.throttle import Guard
+from app.api.throttle import Guard, RefuseBlockedAddresses
 from app.first_run import announce_setup_link
 from app.meetings import MeetingService
 from app.realtime.broker import create_broker
@@ -71,6 +71,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     api_errors.install(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RefuseBlockedAddresses)  # a flood of refused sign-ins costs little
     app.add_middleware(KeepSocketSend)  # outermost: the server's own send, for the hub
     for router in ROUTERS:
         app.include_router(router)

@@ -23,12 +23,18 @@ from typing import Annotated, TypeVar
 
 from fastapi import Depends
 from starlette.requests import HTTPConnection
+from starlette.responses import JSONResponse
+from starlette.types import ASGIApp, Receive, Scope, Send
 
+from app.api.errors import error_body
 from app.errors import AppError
 from app.settings import Settings
 
 T = TypeVar("T")
 
+TOO_MANY = "too many failed attempts; wait a moment and try again"
+GUARDED_PATHS = frozenset({"/api/auth/login", "/api/setup"})
+"""The routes that attempt a secret (``Guard.attempt``)."""
 MAX_KEYS = 100_000
 """Accounts and addresses remembered at most; beyond, the oldest are forgotten first."""
 
@@ -72,7 +78,7 @@ class Attempts:
         return 0.0 if tokens >= 1 else (1 - tokens) / self._rate
 
     def spend(self, key: str, now: float, tokens: float = 1) -> None:
-        left = self._tokens(key, now) - tokens
+        left = max(-self._allowed, self._tokens(key, now) - tokens)  # a debt of one window
         self._buckets.pop(key, None)
         if left < self._allowed:  # a full bucket is the same as none
             self._buckets[key] = (left, now)  # re-inserted: dict order is least recently used
@@ -143,7 +149,8 @@ class Guard:
         if account is not None:
             wait = max(wait, self.accounts.wait(account, now))
         if wait > 0:
-            raise RateLimited("too many failed attempts; wait a moment and try again", wait)
+            self.addresses.spend(address, now)  # hammering on keeps the address refused
+            raise RateLimited(TOO_MANY, max(wait, self.addresses.wait(address, now)))
         self.addresses.spend(address, now)
         if account is not None:
             self.accounts.spend(account, now)
@@ -182,6 +189,28 @@ class Guard:
 
     def close(self) -> None:
         self._hashers.shutdown(wait=False, cancel_futures=True)
+
+
+class RefuseBlockedAddresses:
+    """Pure ASGI middleware: an attempt from an address that is refused anyway gets its 429
+    before the app parses it, so a flood of them costs a small part of a request each."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "POST" and scope["path"] in GUARDED_PATHS:
+            guard: Guard | None = getattr(scope["app"].state, "guard", None)
+            now = time.monotonic()
+            address = client_address(HTTPConnection(scope))
+            if guard is not None and guard.addresses.wait(address, now) > 0:
+                guard.addresses.spend(address, now)
+                retry = str(max(1, math.ceil(guard.addresses.wait(address, now))))
+                body = error_body(RateLimited.code, TOO_MANY)
+                response = JSONResponse(body, status_code=429, headers={"Retry-After": retry})
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
 
 
 THROTTLED: dict[int | str, dict[str, object]] = {
