@@ -1,7 +1,7 @@
 """Does a flood at the door slow a live meeting down? ``python -m bench.login_flood``
 
-One real ``codev serve`` on loopback (pinned to core 0 unless ``--no-pin``; the clients run in
-this process, on core 1). Four meetings are live throughout: in each, the facilitator moves the
+One real ``codev serve`` on loopback (pinned to core 0 unless ``--no-pin``; the measuring
+clients run in this process and the flooders in another, both on core 1). Four meetings are live throughout: in each, the facilitator moves the
 stage back and forth a few times a second and every participant's socket receives the
 ``stage_changed``. Measured per move: **command → ack** and **fan-out** (send → the last of the
 meeting's sockets received the event), as percentiles, in four phases of ``--seconds`` each:
@@ -12,7 +12,7 @@ meeting's sockets received the event), as percentiles, in four phases of ``--sec
 3. ``distributed_login_flood``: the same, but each try names another email from another
    address (``X-Forwarded-For``, trusted from loopback as from a local proxy), so no per-account
    or per-address limit applies and only the bound on concurrent password hashes protects;
-4. ``reconnect_flood``: 8 members of a third meeting reconnect in a loop, each time sending a
+4. ``reconnect_flood``: 8 members of another meeting reconnect in a loop, each time sending a
    burst of 40 messages (the per-member limit refuses them).
 
 The result goes to ``bench/results/login_flood.json``; ``--app-root`` runs the server from
@@ -25,6 +25,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import multiprocessing
 import os
 import re
 import subprocess
@@ -34,6 +35,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -178,11 +180,11 @@ class Sock:
     messages: asyncio.Queue[dict[str, Any]] = field(default_factory=asyncio.Queue)
 
 
-async def _open(server: Server, meeting_id: str, cookie: str) -> ClientConnection:
+async def _open(port: int, meeting_id: str, cookie: str) -> ClientConnection:
     return await connect(
-        f"ws://127.0.0.1:{server.port}/ws/meetings/{meeting_id}",
+        f"ws://127.0.0.1:{port}/ws/meetings/{meeting_id}",
         additional_headers={"Cookie": f"codev_session={cookie}"},
-        origin=server.url,  # type: ignore[arg-type]
+        origin=f"http://127.0.0.1:{port}",  # type: ignore[arg-type]
         open_timeout=30,
         # Unread answers do not stall the connection (a full queue would hold back the close).
         max_queue=None,
@@ -211,7 +213,7 @@ class LiveMeeting:
     async def open(self) -> None:
         cookies = [self.meeting.facilitator_cookie, *self.meeting.member_cookies]
         for index, cookie in enumerate(cookies):
-            ws = await _open(self.server, self.meeting.id, cookie)
+            ws = await _open(self.server.port, self.meeting.id, cookie)
             hello = json.loads(await ws.recv())
             assert hello["type"] == "hello", hello
             if index == 0:
@@ -278,11 +280,11 @@ class LiveMeeting:
 # --- the floods -----------------------------------------------------------------------------------
 
 
-async def _login_flood(server: Server, until: float, distributed: bool) -> Counter[int]:
+async def _login_flood(port: int, until: float, distributed: bool) -> Counter[int]:
     statuses: Counter[int] = Counter()
 
     async def one(index: int) -> None:
-        async with httpx.AsyncClient(base_url=server.url, timeout=30) as client:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
             n = 0
             while perf() < until:
                 n += 1
@@ -300,13 +302,13 @@ async def _login_flood(server: Server, until: float, distributed: bool) -> Count
     return statuses
 
 
-async def _reconnect_flood(server: Server, meeting: Meeting, until: float) -> Counter[str]:
+async def _reconnect_flood(port: int, meeting: Meeting, until: float) -> Counter[str]:
     outcomes: Counter[str] = Counter()
 
     async def one(cookie: str) -> None:
         while perf() < until:
             try:
-                ws = await _open(server, meeting.id, cookie)
+                ws = await _open(port, meeting.id, cookie)
             except (InvalidStatus, OSError):
                 outcomes["refused"] += 1
                 continue
@@ -321,6 +323,20 @@ async def _reconnect_flood(server: Server, meeting: Meeting, until: float) -> Co
 
 
 # --- the run --------------------------------------------------------------------------------------
+
+
+def _flood(kind: str, port: int, seconds: float, meeting: Meeting | None) -> Counter[Any]:
+    """One flood for ``seconds``, run in a process of its own: the measuring clients keep their
+    event loop to themselves (8 flooders at full speed would otherwise delay their reads)."""
+
+    async def run() -> Counter[Any]:
+        until = perf() + seconds
+        if kind == "reconnect":
+            assert meeting is not None
+            return await _reconnect_flood(port, meeting, until)
+        return await _login_flood(port, until, distributed=kind == "distributed")
+
+    return asyncio.run(run())
 
 
 async def _phase(
@@ -373,21 +389,24 @@ async def _run(server: Server, seconds: float) -> dict[str, Any]:
         await meeting.open()
     assert server.process is not None
     pids = [server.process.pid]
+    loop = asyncio.get_running_loop()
+    pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+
+    def flood(kind: str) -> Callable[[float], Awaitable[Counter[Any]]]:
+        target = flooded if kind == "reconnect" else None
+        return lambda until: loop.run_in_executor(
+            pool, _flood, kind, server.port, until - perf(), target
+        )
+
+    await loop.run_in_executor(pool, sum, [])  # the flooding process is up before any phase
     await _phase("warm-up", live, min(3.0, seconds), None, pids)
     phases = [
         await _phase("idle", live, seconds, None, pids),
-        await _phase("login_flood", live, seconds, lambda u: _login_flood(server, u, False), pids),
-        await _phase(
-            "distributed_login_flood",
-            live,
-            seconds,
-            lambda u: _login_flood(server, u, True),
-            pids,
-        ),
-        await _phase(
-            "reconnect_flood", live, seconds, lambda u: _reconnect_flood(server, flooded, u), pids
-        ),
+        await _phase("login_flood", live, seconds, flood("login"), pids),
+        await _phase("distributed_login_flood", live, seconds, flood("distributed"), pids),
+        await _phase("reconnect_flood", live, seconds, flood("reconnect"), pids),
     ]
+    pool.shutdown()
     for meeting in live:
         await meeting.close()
     idle = phases[0]["command_to_ack_ms"]["p99"] or 0
