@@ -87,6 +87,13 @@ async def meeting_socket(
         websocket, meeting_id, member_id, name, info, display=display is not None
     )
     await websocket.accept()
+    if _flooding(services, meeting_id, member_id):
+        refusal = "you are sending too many messages; wait a few seconds and reconnect"
+        await websocket.send_text(
+            Error(cid=None, code="rate_limited", message=refusal).model_dump_json()
+        )
+        await websocket.close(CLOSE_POLICY, "too many messages")
+        return
     try:
         await services.hub.join(conn, since)
     except TooManyConnections as exc:
@@ -132,6 +139,15 @@ async def _authenticate(
         )
         member = await session.get(Member, member_id)
         return meeting, member_id, member.name if member else member_id
+
+
+def _flooding(services: Services, meeting_id: str, member_id: str) -> bool:
+    """Whether a member who was flooding reconnects before they have an allowance again: they
+    are refused before the hello and the presence update it would cost everyone (so a
+    reconnect loop gets at most one hello per message they may send)."""
+    at = time.monotonic()
+    bucket = services.hub.buckets.of(meeting_id, member_id, at)
+    return bucket.flooding(at) and bucket.empty(at)
 
 
 async def _read(services: Services, conn: Connection) -> None:

@@ -38,6 +38,11 @@ class TokenBucket:
         self.refusals.append(now)
         return False
 
+    def empty(self, now: float) -> bool:
+        """Whether a message sent now would be refused (nothing is spent)."""
+        self._refill(now)
+        return self.tokens < 1
+
     def flooding(self, now: float) -> bool:
         """Whether ``flood_after`` refusals happened within the last ``flood_window`` seconds."""
         full = len(self.refusals) == self.refusals.maxlen

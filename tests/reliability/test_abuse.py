@@ -116,8 +116,9 @@ async def test_a_flood_is_refused_then_closed(shared: Live) -> None:
     # The others were not disturbed.
     await _still_fine(ben)
     await _still_fine(olivia)
-    # The flooder may come back with since: every acked note is there, no refused one is.
-    hello = await ana.connect(since=0)
+    # The flooder may come back with since (as soon as they may send a message again): every
+    # acked note is there, no refused one is.
+    hello = await _come_back(ana, since=0)
     assert hello["resumed"] is True
     await ana.wait_seq(olivia.last_seq)
     applied = {e["note"]["text"] for e in ana.events if e["type"] == "private_note_added"}
@@ -125,6 +126,19 @@ async def test_a_flood_is_refused_then_closed(shared: Live) -> None:
     assert applied.isdisjoint(f"note {e['cid']}" for e in refusals)
     for person in (olivia, ana, ben):
         await person.close()
+
+
+async def _come_back(peer: Peer, since: int) -> Json:
+    """Reconnect as a client does after a flood close: again while refused (rate_limited)."""
+    for _ in range(50):
+        start = len(peer.messages)
+        await peer.open(since)
+        first = await peer.wait_for(lambda m: m["type"] in ("hello", "error"), start=start)
+        if first["type"] == "hello":
+            return first
+        assert first["code"] == "rate_limited", first
+        assert await peer.wait_closed() == 1008
+    raise AssertionError(f"{peer.name} was refused 50 times in a row")
 
 
 async def test_a_member_cannot_open_more_than_five_sockets(shared: Live) -> None:
@@ -246,5 +260,28 @@ async def test_a_steady_flood_just_above_the_rate_is_closed(shared: Live) -> Non
             await asyncio.sleep(1 / 50)
     assert await ana.wait_closed() == 1008
     assert any(m["type"] == "error" and m["code"] == "rate_limited" for m in ana.messages)
+    await _still_fine(ben)
+    await ben.close()
+
+
+async def test_a_member_who_floods_and_reconnects_is_refused_at_the_handshake(
+    shared: Live,
+) -> None:
+    people = await _meeting(shared, "Reconnect refusal circle", ["Claire", "Ana", "Ben"])
+    ana, ben = people["Ana"], people["Ben"]
+    await ben.connect()
+    refused: Json | None = None
+    for round_ in range(30):  # reconnect at once, each time with a whole burst
+        start = len(ana.messages)
+        await ana.open()
+        first = await ana.wait_for(lambda m: m["type"] in ("hello", "error"), start=start)
+        if first["type"] == "error":
+            refused = first
+            break
+        await _send_all(ana, _pings(ana, f"again{round_}", BURST))
+        await ana.close()
+    assert refused is not None, "a flooding member was let in again and again"
+    assert refused["code"] == "rate_limited", refused
+    assert await ana.wait_closed() == 1008
     await _still_fine(ben)
     await ben.close()
