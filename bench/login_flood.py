@@ -1,10 +1,11 @@
 """Does a flood at the door slow a live meeting down? ``python -m bench.login_flood``
 
 One real ``codev serve`` on loopback (pinned to core 0 unless ``--no-pin``; the measuring
-clients run in this process and the flooders in another, both on core 1). Four meetings are live throughout: in each, the facilitator moves the
-stage back and forth a few times a second and every participant's socket receives the
-``stage_changed``. Measured per move: **command → ack** and **fan-out** (send → the last of the
-meeting's sockets received the event), as percentiles, in four phases of ``--seconds`` each:
+clients run in this process and the flooders in another, both on core 1). Four meetings are
+live throughout: in each, the facilitator moves the stage back and forth a few times a second
+and every participant's socket receives the ``stage_changed``. Measured per move: **command →
+ack** and **fan-out** (send → the last of the meeting's sockets received the event), as
+percentiles, in four phases of ``--seconds`` each:
 
 1. ``idle``: nothing else happens;
 2. ``login_flood``: 8 concurrent clients post wrong passwords for the organizer's account as
