@@ -12,6 +12,7 @@ from datetime import timedelta
 import uvicorn
 
 from app import admin, log_filters, logs
+from app.connections import GuardedHttp, connection_cap, raise_descriptor_limit
 from app.settings import Settings
 from app.store import migrate
 
@@ -28,7 +29,11 @@ def uvicorn_config(settings: Settings, **overrides: object) -> uvicorn.Config:
         "ws_ping_interval": settings.ws_ping_interval,
         "ws_ping_timeout": settings.ws_ping_timeout,
         "ws_per_message_deflate": False,  # costs memory per socket, leaks via compression
-        "proxy_headers": True,
+        "proxy_headers": True,  # client addresses from X-Forwarded-For of FORWARDED_ALLOW_IPS only
+        # Silent or half-open connections are closed; past the cap a new one gets 503 at once.
+        "http": GuardedHttp.configured(
+            settings.connect_timeout, connection_cap(settings.max_connections)
+        ),
         "lifespan": "on",
         "log_level": settings.log_level,
         "log_config": None,  # uvicorn's loggers go through the app's handler (app.logs)
@@ -66,6 +71,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "purge":
         return _purge(settings, args.older_than)
+    raise_descriptor_limit()  # the distribution's default soft limit (1,024) is soon reached
     with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises the SIGINT it stopped on
         uvicorn.Server(uvicorn_config(settings)).run()
     return 0

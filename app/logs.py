@@ -22,9 +22,7 @@ FIELDS = ("meeting_id", "member_id", "cid", "code", "command", "seconds", "displ
 
 HANDLER = "codev"
 
-SECRET_IN_PATH = re.compile(
-    r"(/invite/|/calendar/)[^/?#\s\"]+|([?&](?:token|display)=)[^&#\s\"]+"
-)
+SECRET_IN_PATH = re.compile(r"(/invite/|/calendar/)[^/?#\s\"]+|([?&](?:token|display)=)[^&#\s\"]+")
 
 
 def redact(text: str) -> str:

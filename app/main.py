@@ -13,8 +13,10 @@ from fastapi.staticfiles import StaticFiles
 from app import access, gc_policy, retention
 from app.api import errors as api_errors
 from app.api import ws
+from app.api.body_limit import BodyLimit
 from app.api.openapi import document
 from app.api.routes import ROUTERS
+from app.api.throttle import Guard, RefuseBlockedAddresses
 from app.first_run import announce_setup_link
 from app.mail import meetings as meeting_mail
 from app.mail.outbox import Outbox
@@ -66,6 +68,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
         metrics.watch(services)
         app.state.services = services
+        app.state.guard = guard = Guard(settings)
         await announce_setup_link(services)
         background = [
             # Notices can be dropped by Redis, and sessions expire: every socket is re-decided.
@@ -88,6 +91,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             # connection behind.
             await asyncio.gather(*background, return_exceptions=True)
             await hub.close()
+            guard.close()
             await broker.close()
             await log.close()
             await engine.dispose()
@@ -102,6 +106,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api_errors.install(app)
     app.state.metrics = metrics
     app.add_middleware(ops_metrics.HttpMetrics, metrics=metrics)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RefuseBlockedAddresses)  # a flood of refused sign-ins costs little
     app.add_middleware(KeepSocketSend)  # outermost: the server's own send, for the hub
     for router in ROUTERS:
         app.include_router(router)

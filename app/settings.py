@@ -34,16 +34,37 @@ class Settings(BaseSettings):
     resume_window: int = Field(default=1_000, ge=1)
     """A client further behind than this many events gets a snapshot instead of a replay."""
     max_frame_bytes: int = Field(default=64 * 1024, ge=1_024)
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1_024)
+    connect_timeout: float = Field(default=5.0, gt=0)
+    """Seconds a new connection may take to send its request headers (or WebSocket handshake)."""
+    max_connections: int = Field(default=0, ge=0)
+    """Open connections (sockets, requests, idle ones) past which a new one gets 503; 0: the
+    file-descriptor limit less a reserve."""
+    """Larger HTTP request bodies are refused with 413 before they are read."""
     ws_ping_interval: float = Field(default=20.0, gt=0)
     ws_ping_timeout: float = Field(default=20.0, gt=0)
     socket_queue_size: int = Field(default=512, ge=8)
     """Events buffered per socket before a stalled client is disconnected (it resumes later)."""
     sockets_per_member: int = Field(default=5, ge=1)
     frames_per_second: float = Field(default=10.0, gt=0)
-    """Sustained messages per second one socket may send (bursts up to ``frame_burst``)."""
+    """Sustained messages per second one member may send in a meeting, over all their sockets
+    and reconnections (bursts up to ``frame_burst``)."""
     frame_burst: int = Field(default=40, ge=1)
     flood_close_after: int = Field(default=100, ge=1)
-    """Refused messages in a row after which a flooding socket is closed (1008)."""
+    """Refused messages within ``flood_window`` seconds after which the socket is closed (1008)."""
+    flood_window: float = Field(default=10.0, gt=0)
+    login_failures_per_account: int = Field(default=10, ge=1)
+    """Failed sign-ins for one email within ``login_window_seconds`` before it gets 429."""
+    login_failures_per_address: int = Field(default=30, ge=1)
+    """Failed sign-ins, setup or invite tokens from one client address before it gets 429."""
+    login_window_seconds: float = Field(default=300.0, gt=0)
+    password_hashes_at_once: int = Field(default=1, ge=1)
+    """Password hashes (argon2, ~50 ms of CPU each) run at once; the others wait their turn."""
+    password_hash_share: float = Field(default=0.25, gt=0, le=1)
+    """Share of the time a hash slot may spend hashing while sign-ins queue for it: it rests 3x
+    as long as a hash took before the next one."""
+    password_hash_wait: float = Field(default=2.0, gt=0)
+    """Seconds a sign-in waits for its turn to check a password before it gets 503."""
     metrics_token: str = ""
     """``/metrics`` answers only a ``Bearer`` of this token; empty turns it off (404)."""
     log_format: Literal["text", "json"] = "text"

@@ -10,7 +10,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +31,8 @@ class LiveServer:
     data_dir: Path
     port: int
     env: dict[str, str] = field(default_factory=dict)
+    preexec: Callable[[], None] | None = None
+    """Run in the server's process before it starts (e.g. to lower its resource limits)."""
     process: subprocess.Popen[str] | None = None
     output: list[str] = field(default_factory=list)
     _drainer: threading.Thread | None = None
@@ -59,6 +61,7 @@ class LiveServer:
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
+            preexec_fn=self.preexec,
         )
         self._drainer = threading.Thread(target=self._drain, args=(self.process,), daemon=True)
         self._drainer.start()

@@ -20,7 +20,8 @@ def error_body(code: str, message: str, **extra: object) -> dict[str, object]:
 
 async def _app_error(_request: Request, exc: Exception) -> Response:
     assert isinstance(exc, AppError)
-    return JSONResponse(error_body(exc.code, exc.message), status_code=exc.status)
+    headers: dict[str, str] | None = getattr(exc, "headers", None)  # e.g. Retry-After
+    return JSONResponse(error_body(exc.code, exc.message), status_code=exc.status, headers=headers)
 
 
 async def _validation_error(_request: Request, exc: Exception) -> Response:
@@ -36,7 +37,8 @@ async def _validation_error(_request: Request, exc: Exception) -> Response:
 
 async def _http_error(_request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
-    code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+    codes = {404: "not_found", 405: "method_not_allowed", 413: "too_large"}
+    code = codes.get(exc.status_code, "http_error")
     return JSONResponse(
         error_body(code, str(exc.detail).lower()), status_code=exc.status_code, headers=exc.headers
     )

@@ -32,7 +32,6 @@ from app.api.auth import SESSION_COOKIE
 from app.errors import AppError
 from app.meetings import Busy
 from app.realtime.hub import CloseAfter, Connection, Greet, TooManyConnections
-from app.realtime.ratelimit import TokenBucket
 from app.realtime.wire import (
     Ack,
     CommandMessage,
@@ -96,6 +95,13 @@ async def meeting_socket(
         credential=credential,
     )
     await websocket.accept()
+    if _flooding(services, meeting_id, conn.member_id):
+        refusal = "you are sending too many messages; wait a few seconds and reconnect"
+        await websocket.send_text(
+            Error(cid=None, code="rate_limited", message=refusal).model_dump_json()
+        )
+        await websocket.close(CLOSE_POLICY, "too many messages")
+        return
     try:
         await services.hub.join(conn, since, decided_at)
     except TooManyConnections as exc:
@@ -138,16 +144,27 @@ async def _authenticate(services: Services, meeting_id: str, credential: Credent
         return await admit(session, meeting_id, credential)
 
 
+def _flooding(services: Services, meeting_id: str, member_id: str) -> bool:
+    """Whether a member who was flooding reconnects before they have an allowance again: they
+    are refused before the hello and the presence update it would cost everyone (so a
+    reconnect loop gets at most one hello per message they may send)."""
+    at = time.monotonic()
+    bucket = services.hub.buckets.of(meeting_id, member_id, at)
+    return bucket.flooding(at) and bucket.empty(at)
+
+
 async def _read(services: Services, conn: Connection) -> None:
     """Handle frames one at a time, so a client's commands apply in the order it sent them."""
-    settings = services.settings
-    bucket = TokenBucket(rate=settings.frames_per_second, burst=settings.frame_burst)
+    buckets = services.hub.buckets
     while True:
         message = await _receive(conn)
         if message["type"] == "websocket.disconnect":
             raise WebSocketDisconnect(message.get("code", 1000))
-        if not bucket.take(time.monotonic()):
-            if bucket.refused_in_a_row >= settings.flood_close_after:
+        at = time.monotonic()
+        # Looked up per frame: the member's bucket, whichever of their sockets this is.
+        bucket = buckets.of(conn.meeting_id, conn.member_id, at)
+        if not bucket.take(at):
+            if bucket.flooding(at):
                 # Through the queue, so the refusals already queued go out before the close.
                 conn.push(CloseAfter(CLOSE_POLICY, "too many messages"))
                 with contextlib.suppress(TimeoutError):

@@ -31,6 +31,7 @@ from app.errors import AppError, NotAuthenticated
 from app.meetings import MeetingService
 from app.realtime.broker import AccessChanged, Broker, Delivery, Publication
 from app.realtime.eager import run_eagerly
+from app.realtime.ratelimit import MemberBuckets
 from app.realtime.socket_send import SCOPE_KEY
 from app.realtime.wire import Error, Hello, Presence, PresenceEntry, You
 from app.settings import Settings
@@ -263,6 +264,13 @@ class Hub:
         """Counts access-changed notices: a handshake decided before one is decided again."""
         self._to_review: set[Connection] = set()
         self._reviewer: asyncio.Task[None] | None = None
+        self.buckets = MemberBuckets(
+            settings.frames_per_second,
+            settings.frame_burst,
+            settings.flood_close_after,
+            settings.flood_window,
+        )
+        """Message limits per member: they hold across reconnects and parallel sockets."""
 
     def connection(
         self,

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import time
 
 import pytest
 from websockets.exceptions import ConnectionClosed
@@ -20,7 +21,7 @@ FRAME_CAP = 64 * 1024
 BURST = 40
 """``CODEV_FRAME_BURST`` by default: frames accepted at once."""
 FLOOD_CLOSE_AFTER = 100
-"""``CODEV_FLOOD_CLOSE_AFTER`` by default: refusals in a row before the socket is closed."""
+"""``CODEV_FLOOD_CLOSE_AFTER`` by default: refusals within 10 s before the socket is closed."""
 
 
 async def _meeting(live: Live, name: str, members: list[str]) -> dict[str, Peer]:
@@ -115,8 +116,9 @@ async def test_a_flood_is_refused_then_closed(shared: Live) -> None:
     # The others were not disturbed.
     await _still_fine(ben)
     await _still_fine(olivia)
-    # The flooder may come back with since: every acked note is there, no refused one is.
-    hello = await ana.connect(since=0)
+    # The flooder may come back with since (as soon as they may send a message again): every
+    # acked note is there, no refused one is.
+    hello = await _come_back(ana, since=0)
     assert hello["resumed"] is True
     await ana.wait_seq(olivia.last_seq)
     applied = {e["note"]["text"] for e in ana.events if e["type"] == "private_note_added"}
@@ -124,6 +126,19 @@ async def test_a_flood_is_refused_then_closed(shared: Live) -> None:
     assert applied.isdisjoint(f"note {e['cid']}" for e in refusals)
     for person in (olivia, ana, ben):
         await person.close()
+
+
+async def _come_back(peer: Peer, since: int) -> Json:
+    """Reconnect as a client does after a flood close: again while refused (rate_limited)."""
+    for _ in range(50):
+        start = len(peer.messages)
+        await peer.open(since)
+        first = await peer.wait_for(lambda m: m["type"] in ("hello", "error"), start=start)
+        if first["type"] == "hello":
+            return first
+        assert first["code"] == "rate_limited", first
+        assert await peer.wait_closed() == 1008
+    raise AssertionError(f"{peer.name} was refused 50 times in a row")
 
 
 async def test_a_member_cannot_open_more_than_five_sockets(shared: Live) -> None:
@@ -155,3 +170,118 @@ async def test_a_member_cannot_open_more_than_five_sockets(shared: Live) -> None
     assert (await replacement.connect())["type"] == "hello"
     for tab in [*tabs[1:5], replacement, olivia]:
         await tab.close()
+
+
+# --- the limits belong to the member, not to the socket ----------------------------------------
+
+RATE = 10
+"""``CODEV_FRAMES_PER_SECOND`` by default."""
+
+
+def _pings(peer: Peer, tag: str, n: int) -> list[str]:
+    return [f"{tag}-{peer.name}-{i}" for i in range(n)]
+
+
+def _answers(peer: Peer, cids: list[str]) -> list[Json]:
+    wanted = set(cids)
+    return [m for m in peer.messages if m["type"] in ("pong", "error") and m.get("cid") in wanted]
+
+
+async def _send_all(peer: Peer, cids: list[str]) -> None:
+    """Send pings as fast as the socket takes them; wait for each answer or the socket's close."""
+    with contextlib.suppress(ConnectionClosed):
+        for c in cids:
+            await peer.post({"type": "ping", "cid": c})
+    with contextlib.suppress(ConnectionError):
+        await peer.wait_until(
+            lambda: len(_answers(peer, cids)) == len(cids) or peer.closed.is_set()
+        )
+
+
+def _allowance(elapsed: float) -> float:
+    """The most messages a member may have served in ``elapsed`` seconds from a full bucket."""
+    return BURST + RATE * elapsed + 1
+
+
+async def test_reconnecting_does_not_refill_a_members_message_allowance(shared: Live) -> None:
+    people = await _meeting(shared, "Reconnect flood circle", ["Claire", "Ana"])
+    ana = people["Ana"]
+    served = 0
+    start = time.monotonic()
+    for round_ in range(4):  # a fresh socket each time, each sending a whole burst
+        await ana.open()
+        cids = _pings(ana, f"round{round_}", BURST)
+        await _send_all(ana, cids)
+        served += sum(1 for m in _answers(ana, cids) if m["type"] == "pong")
+        refusals = [m for m in _answers(ana, cids) if m["type"] == "error"]
+        assert {m["code"] for m in refusals} <= {"rate_limited"}, refusals
+        await ana.close()
+    elapsed = time.monotonic() - start
+    print(f"\n{4 * BURST} sent over 4 sockets in {elapsed:.1f} s: {served} served")
+    assert served <= _allowance(elapsed), (served, elapsed)
+
+
+async def test_parallel_sockets_share_one_members_message_allowance(shared: Live) -> None:
+    people = await _meeting(shared, "Parallel flood circle", ["Claire", "Ana"])
+    ana = people["Ana"]
+    tabs = [
+        Peer(ana.server, ana.meeting_id, ana.cookie, ana.member_id, f"Ana {i}") for i in range(4)
+    ]
+    for tab in tabs:
+        await tab.open()
+    start = time.monotonic()
+    batches = [_pings(tab, "tab", BURST) for tab in tabs]
+    await asyncio.gather(*(_send_all(tab, cids) for tab, cids in zip(tabs, batches, strict=True)))
+    elapsed = time.monotonic() - start
+    served = sum(
+        1
+        for tab, cids in zip(tabs, batches, strict=True)
+        for m in _answers(tab, cids)
+        if m["type"] == "pong"
+    )
+    print(f"\n{4 * BURST} sent over 4 parallel sockets in {elapsed:.1f} s: {served} served")
+    assert served <= _allowance(elapsed), (served, elapsed)
+    for tab in tabs:
+        await tab.close()
+
+
+async def test_a_steady_flood_just_above_the_rate_is_closed(shared: Live) -> None:
+    people = await _meeting(shared, "Steady flood circle", ["Claire", "Ana", "Ben"])
+    ana, ben = people["Ana"], people["Ben"]
+    await ben.connect()
+    await ana.connect()
+    # 50 a second: a token comes back every tenth of a second, so refusals never run 100 in a
+    # row; they are 40 a second, which is a flood all the same.
+    with contextlib.suppress(ConnectionClosed):
+        for i in range(1_000):
+            if ana.closed.is_set():
+                break
+            await ana.post({"type": "ping", "cid": f"steady-{i}"})
+            await asyncio.sleep(1 / 50)
+    assert await ana.wait_closed() == 1008
+    assert any(m["type"] == "error" and m["code"] == "rate_limited" for m in ana.messages)
+    await _still_fine(ben)
+    await ben.close()
+
+
+async def test_a_member_who_floods_and_reconnects_is_refused_at_the_handshake(
+    shared: Live,
+) -> None:
+    people = await _meeting(shared, "Reconnect refusal circle", ["Claire", "Ana", "Ben"])
+    ana, ben = people["Ana"], people["Ben"]
+    await ben.connect()
+    refused: Json | None = None
+    for round_ in range(30):  # reconnect at once, each time with a whole burst
+        start = len(ana.messages)
+        await ana.open()
+        first = await ana.wait_for(lambda m: m["type"] in ("hello", "error"), start=start)
+        if first["type"] == "error":
+            refused = first
+            break
+        await _send_all(ana, _pings(ana, f"again{round_}", BURST))
+        await ana.close()
+    assert refused is not None, "a flooding member was let in again and again"
+    assert refused["code"] == "rate_limited", refused
+    assert await ana.wait_closed() == 1008
+    await _still_fine(ben)
+    await ben.close()

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
-from functools import cache
-
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Request, Response, status
 from pydantic import Field
 from sqlmodel import col, select
 
 from app.api.auth import SessionToken, sign_in, sign_out
 from app.api.deps import ServicesDep, SessionDep, SettingsDep
 from app.api.routes._schemas import Body, OrganizerPublic
+from app.api.throttle import THROTTLED, Guard, GuardDep, client_address
 from app.errors import NotAuthenticated
 from app.realtime.broker import AccessChanged
 from app.security import hash_password, verify_password
@@ -28,31 +26,37 @@ class Login(Body):
     password: str = Field(min_length=1, max_length=256)
 
 
-@cache
-def _decoy_hash() -> str:
+_decoy_hash: str | None = None
+
+
+async def _decoy(guard: Guard) -> str:
     """A hash to check unknown emails against, so they take as long as a wrong password."""
-    return hash_password("not the password of anyone")
+    global _decoy_hash
+    if _decoy_hash is None:
+        _decoy_hash = await guard.hash(hash_password, "not the password of anyone")
+    return _decoy_hash
 
 
-async def _decoy() -> str:
-    return await asyncio.to_thread(_decoy_hash)
-
-
-@router.post("/login")
+@router.post("/login", responses=THROTTLED)
 async def login(
     body: Login,
+    request: Request,
     response: Response,
     session: SessionDep,
     settings: SettingsDep,
+    guard: GuardDep,
     previous: SessionToken,
 ) -> OrganizerPublic:
     email = body.email.strip().lower()
+    address = client_address(request)
+    guard.attempt(address=address, account=email)  # before any hashing: refusals cost nothing
     organizer = (await session.exec(select(Organizer).where(col(Organizer.email) == email))).first()
-    stored = organizer.password_hash if organizer is not None else await _decoy()
-    # argon2 takes tens of milliseconds: off the event loop, where live meetings are served.
-    valid = await asyncio.to_thread(verify_password, stored, body.password)
+    stored = organizer.password_hash if organizer is not None else await _decoy(guard)
+    # argon2 takes tens of milliseconds: on the guard's own threads, a bounded few at a time.
+    valid = await guard.hash(verify_password, stored, body.password)
     if not valid or organizer is None:
         raise NotAuthenticated(WRONG)
+    guard.succeeded(address=address, account=email)
     await sign_in(response, session, settings, organizer_id=organizer.id, replacing=previous)
     return OrganizerPublic.of(organizer)
 

@@ -6,8 +6,6 @@ first one by whoever could read the server's console).
 
 from __future__ import annotations
 
-import asyncio
-
 from fastapi import APIRouter, status
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
@@ -15,6 +13,7 @@ from sqlmodel import col, select
 from app.api.auth import CurrentOrganizer
 from app.api.deps import SessionDep
 from app.api.routes._schemas import Body, Email, Name, OrganizerPublic, Password
+from app.api.throttle import GuardDep
 from app.errors import Conflict
 from app.security import hash_password
 from app.store.models import Organizer
@@ -32,12 +31,12 @@ class OrganizerCreate(Body):
 
 @router.post("", status_code=status.HTTP_201_CREATED)
 async def create_organizer(
-    body: OrganizerCreate, session: SessionDep, _by: CurrentOrganizer
+    body: OrganizerCreate, session: SessionDep, guard: GuardDep, _by: CurrentOrganizer
 ) -> OrganizerPublic:
     email = body.email.lower()
     if (await session.exec(select(Organizer.id).where(col(Organizer.email) == email))).first():
         raise Conflict(TAKEN)
-    password_hash = await asyncio.to_thread(hash_password, body.password)
+    password_hash = await guard.hash(hash_password, body.password)
     organizer = Organizer(email=email, name=body.name, password_hash=password_hash)
     session.add(organizer)
     try:

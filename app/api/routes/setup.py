@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
-
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Request, Response, status
 from pydantic import BaseModel
 from sqlmodel import col, delete, select
 
 from app.api.auth import SessionToken, sign_in
 from app.api.deps import SessionDep, SettingsDep
 from app.api.routes._schemas import Body, Email, Name, OrganizerPublic, Password, Token
+from app.api.throttle import THROTTLED, GuardDep, client_address
 from app.errors import Conflict, Gone, PermissionDenied
 from app.security import hash_password, hash_token
 from app.store.models import Organizer, SetupToken, utcnow
@@ -36,17 +35,21 @@ async def setup_status(session: SessionDep) -> SetupStatus:
     return SetupStatus(needs_setup=first is None)
 
 
-@router.post("", status_code=status.HTTP_201_CREATED)
+@router.post("", status_code=status.HTTP_201_CREATED, responses=THROTTLED)
 async def create_first_organizer(
     body: SetupCreate,
+    request: Request,
     response: Response,
     session: SessionDep,
     settings: SettingsDep,
+    guard: GuardDep,
     previous: SessionToken,
 ) -> OrganizerPublic:
     """Create the first organizer and sign them in; the link then stops working."""
     if (await session.exec(select(Organizer.id).limit(1))).first() is not None:
         raise Conflict("setup is already done: sign in instead")
+    address = client_address(request)
+    guard.attempt(address=address)
     token_hash = hash_token(settings.key, body.token)
     setup = await session.get(SetupToken, token_hash)
     if setup is None:
@@ -59,8 +62,9 @@ async def create_first_organizer(
     )
     if consumed.rowcount != 1:
         raise PermissionDenied("this setup link is not valid")
+    guard.succeeded(address=address)
     await session.exec(delete(SetupToken))
-    password_hash = await asyncio.to_thread(hash_password, body.password)
+    password_hash = await guard.hash(hash_password, body.password)
     organizer = Organizer(email=body.email.lower(), name=body.name, password_hash=password_hash)
     session.add(organizer)
     await session.flush()
