@@ -123,8 +123,9 @@ async def test_the_frames_of_a_real_meeting_validate_against_the_served_schema(
     ended = await olivia.wait_for(lambda m: m["type"] == "stage_changed" and m["stage"] == "ended")
     for person in everyone:
         await person.wait_seq(ended["seq"])
-    await ana.close()
-    snapshot = await ana.connect()  # a late hello carries the whole snapshot
+    # A late hello carries the whole snapshot: the client's, whose record it is.
+    await claire.close()
+    snapshot = await claire.connect()
     assert snapshot["state"]["consultations"][0]["action_items"]
 
     for frame in sent:
