@@ -46,6 +46,7 @@ from app.realtime.wire import (
 )
 from app.services import Services
 from app.stages import CommandRefused
+from app.store.presence import record_presence
 
 router = APIRouter()
 log = logging.getLogger(__name__)
@@ -104,6 +105,8 @@ async def meeting_socket(
         await websocket.send_text(error.model_dump_json())
         await websocket.close(CLOSE_POLICY, "too many connections")
         return
+    if not admitted.display and meeting.stage != "ended":
+        await _note_presence(services, meeting_id, conn.member_id)
     opened = time.monotonic()
     reader = conn.reader = asyncio.current_task()
     assert reader is not None
@@ -123,6 +126,14 @@ async def meeting_socket(
             writer.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await writer
+
+
+async def _note_presence(services: Services, meeting_id: str, member_id: str) -> None:
+    """A fact attendance is proposed from; a failure to store it never keeps anyone out."""
+    try:
+        await record_presence(services.sessions, meeting_id, member_id)
+    except (SQLAlchemyError, OSError) as exc:
+        log.warning("presence in meeting %s was not recorded: %s", meeting_id, exc)
 
 
 def _credential(services: Services, websocket: WebSocket, display_key: str | None) -> Credential:

@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from . import auth, groups, invites, me, meetings, members, organizers, setup
+from . import auth, charter, cycles, groups, invites, me, meetings, members, organizers, setup
 
 ROUTERS: list[APIRouter] = [
     setup.router,
@@ -14,4 +14,6 @@ ROUTERS: list[APIRouter] = [
     invites.router,
     invites.links,
     meetings.router,
+    cycles.router,
+    charter.router,
 ]
