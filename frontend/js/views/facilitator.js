@@ -7,6 +7,7 @@ import { currentConsultationPlan, currentRecord, nameOf, nextStep, returnTargets
 import { Confirm, Empty, Layout, PrivateNotes, HiddenDrafts, Section, StageRail, TimerControls } from "./common.js";
 import { CaseCard, ContractView, EarlierWork, EvaluationSummary, FollowUpView, LearningForm, LearningList, ProposalList } from "./parts.js";
 import { StageFeed } from "./observer.js";
+import { AttendancePanel, CharterControl } from "./cycle.js";
 
 const ROLE_ORDER = ["client", "scribe", "timekeeper", "consultant", "observer", "facilitator"];
 
@@ -75,6 +76,8 @@ export function FacilitatorView({ room, snap, state, me, can }) {
 
   const aside = html`<${Queue} room=${room} state=${state} can=${can} />
     <${People} room=${room} snap=${snap} state=${state} can=${can} />
+    <${AttendancePanel} room=${room} snap=${snap} state=${state} can=${can} />
+    <${CharterControl} room=${room} snap=${snap} state=${state} can=${can} />
     <${PrivateNotes} room=${room} state=${state} can=${can} />
     <${HiddenDrafts} room=${room} />`;
   return html`<${Layout} main=${main} aside=${aside} />`;

@@ -6,6 +6,7 @@ import { formatDateTime, getLang, t } from "../i18n.js";
 import { Confirm, Empty } from "./common.js";
 import { CopyLink, ErrorLine, Field, useAction } from "./forms.js";
 import { ScheduleForm } from "./schedule.js";
+import { CharterPanel, CyclePanel } from "./cycle.js";
 
 function useHashRoute() {
   const [hash, setHash] = useState(location.hash);
@@ -100,8 +101,10 @@ function GroupPage({ group, onChanged }) {
     <div class="columns">
       <div>
         <${Members} group=${group} members=${members} onChanged=${loadMembers} />
+        <${CharterPanel} group=${group} />
       </div>
       <div>
+        ${members && members.length > 0 && html`<${CyclePanel} group=${group} members=${members} onChanged=${loadMeetings} />`}
         <${Meetings} meetings=${meetings} />
         ${members && members.length > 0 && html`<${ScheduleForm} group=${group} members=${members} onScheduled=${loadMeetings} />`}
       </div>
