@@ -182,6 +182,8 @@ export default {
   "fatal.not_found": "There is no such meeting.",
   "fatal.display_link": "This display link is not valid any more. Ask the organizer for a new one.",
   "fatal.no_meeting": "This address names no meeting.",
+  "fatal.charter_not_agreed": "The group's charter has changed. Reload the page to read it and agree before entering.",
+  "error.charter_not_agreed": "Agree to the group's charter before entering the meeting.",
   "fatal.home": "Go to the home page",
 
   "self.title": "Speaking",

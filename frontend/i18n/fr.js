@@ -180,6 +180,8 @@ export default {
   "fatal.not_found": "Cette rencontre n'existe pas.",
   "fatal.display_link": "Ce lien d'affichage n'est plus valable. Demandez-en un nouveau à l'organisateur.",
   "fatal.no_meeting": "Cette adresse ne désigne aucune rencontre.",
+  "fatal.charter_not_agreed": "Le contrat de groupe a changé. Rechargez la page pour le lire et y adhérer avant d'entrer.",
+  "error.charter_not_agreed": "Adhérez au contrat de groupe avant d'entrer dans la rencontre.",
   "fatal.home": "Aller à l'accueil",
 
   "self.title": "Prise de parole",

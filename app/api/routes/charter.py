@@ -22,6 +22,7 @@ from app.api.routes._access import Standing, group_for, meeting_for, standing
 from app.api.routes._schemas import Body
 from app.api.routes.members import group_members
 from app.errors import Conflict, InvalidRequest, NotFound
+from app.store.charter import current_charter
 from app.store.models import (
     CharterAcceptance,
     CharterVersion,
@@ -77,16 +78,6 @@ class AttendanceRow(BaseModel):
     member_id: str
     joined_at: datetime | None
     """When they first connected to this meeting; None: not yet."""
-
-
-async def current_charter(session: AsyncSession, group_id: str) -> CharterVersion | None:
-    query = (
-        select(CharterVersion)
-        .where(col(CharterVersion.group_id) == group_id)
-        .order_by(col(CharterVersion.version).desc())
-        .limit(1)
-    )
-    return (await session.exec(query)).first()
 
 
 def _public(charter: CharterVersion | None) -> CharterPublic | None:
