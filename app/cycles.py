@@ -143,3 +143,17 @@ def swapped(a: str, b: str, meetings: Sequence[CycleMeeting]) -> dict[Slot, str]
     if slot_b is not None:
         changes[slot_b] = a
     return changes
+
+
+def proposals(rows: Sequence[MemberStanding], meetings: Sequence[CycleMeeting]) -> dict[Slot, str]:
+    """Who is proposed for each lobby meeting's consultation that has no client yet: the members
+    due (never client in this cycle, nor planned), in order, those absent last time last."""
+    due = sorted((r for r in rows if r.due), key=lambda r: r.absent_last_time)
+    free = [
+        Slot(meeting.id, index)
+        for meeting in meetings
+        if not meeting.started
+        for index, client in enumerate(meeting.clients)
+        if client is None
+    ]
+    return {slot: row.member_id for slot, row in zip(free, due, strict=False)}

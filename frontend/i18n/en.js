@@ -481,6 +481,8 @@ export default {
   "cycle.someone": "Someone who left",
   "cycle.move": "Move",
   "cycle.move_submit": "Save the date",
+  "cycle.proposed": "proposed: {name}",
+  "cycle.fill": "Plan the proposed clients",
   "cycle.swap": "Swap the turns of",
   "cycle.swap_first": "First member",
   "cycle.swap_second": "Second member",

@@ -478,6 +478,8 @@ export default {
   "cycle.someone": "Une personne partie",
   "cycle.move": "Déplacer",
   "cycle.move_submit": "Enregistrer la date",
+  "cycle.proposed": "proposé : {name}",
+  "cycle.fill": "Planifier les clients proposés",
   "cycle.swap": "Échanger les tours de",
   "cycle.swap_first": "Premier membre",
   "cycle.swap_second": "Second membre",

@@ -279,3 +279,67 @@ async def test_moving_one_meeting_of_the_cycle_changes_only_its_date(
     ]
     bad = await client.patch(f"/api/meetings/{second}", json={"scheduled_for": "2027-02-02"})
     assert bad.status_code == 422
+
+
+async def test_a_member_who_joins_later_is_proposed_for_a_free_turn_and_fill_plans_it(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    group, (ana, ben) = await _group(client, app, "Ana", "Ben")
+    cycle = await _cycle(client, group, planned_meetings=3)
+    assert [m["clients"] for m in cycle["meetings"]] == [[ana["id"]], [ben["id"]], [None]]
+    assert cycle["meetings"][2]["proposed"] == [None]  # nobody is due
+    [dana] = await make_members(client, group["id"], "Dana")
+    shown = (await client.get(f"/api/cycles/{cycle['id']}")).json()
+    assert shown["meetings"][2]["proposed"] == [dana["id"]]
+    assert shown["meetings"][2]["clients"] == [None]  # a proposal, not yet a plan
+
+    filled = await client.post(f"/api/cycles/{cycle['id']}/rotation/fill")
+    assert filled.status_code == 200, filled.text
+    third = filled.json()["meetings"][2]
+    assert (third["clients"], third["proposed"]) == ([dana["id"]], [None])
+    plan = (await client.get(f"/api/meetings/{third['id']}")).json()["plan"]
+    assert plan["consultations"][0]["client"] == dana["id"]
+    assert dana["id"] in plan["participants"]
+    again = await client.post(f"/api/cycles/{cycle['id']}/rotation/fill")
+    assert [m["clients"] for m in again.json()["meetings"]] == [
+        [ana["id"]],
+        [ben["id"]],
+        [dana["id"]],
+    ]
+
+
+async def test_a_member_absent_last_time_is_proposed_after_the_others(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    group, (ana, _ben, cleo, dana) = await _group(client, app, "Ana", "Ben", "Cleo", "Dana")
+    cycle = await _cycle(client, group)
+    first, _, third, fourth = (m["id"] for m in cycle["meetings"])
+    for meeting_id in (third, fourth):  # their clients are to be chosen again
+        freed = await client.patch(
+            f"/api/meetings/{meeting_id}",
+            json={"openers": ["client_choice"], "consultations": [{"client_id": None}]},
+        )
+        assert freed.status_code == 200, freed.text
+    await _start(app, group, first)
+    async with database(app) as session:  # Cleo did not come to meeting 1; Dana did
+        session.add_all([MeetingPresence(meeting_id=first, member_id=m["id"]) for m in (ana, dana)])
+        await session.commit()
+    shown = (await client.get(f"/api/cycles/{cycle['id']}")).json()
+    assert [m["proposed"] for m in shown["meetings"]][2:] == [[dana["id"]], [cleo["id"]]]
+    filled = (await client.post(f"/api/cycles/{cycle['id']}/rotation/fill")).json()
+    assert [m["clients"] for m in filled["meetings"]][2:] == [[dana["id"]], [cleo["id"]]]
+    assert {r["name"]: r["absent_last_time"] for r in filled["members"]}["Cleo"] is True
+
+
+async def test_only_the_organizer_or_a_facilitator_fills_the_rotation(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    group, (ana, _ben) = await _group(client, app, "Ana", "Ben")
+    cycle = await _cycle(client, group, planned_meetings=3)
+    await make_members(client, group["id"], "Dana")
+    async with browser(app) as member:
+        await sign_in_member(client, member, ana["id"])
+        refused = await member.post(f"/api/cycles/{cycle['id']}/rotation/fill")
+        assert refused.status_code == 403
+    after = (await client.get(f"/api/cycles/{cycle['id']}")).json()
+    assert after["meetings"][2]["clients"] == [None]

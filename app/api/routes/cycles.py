@@ -34,9 +34,11 @@ from app.api.routes.meetings import STARTED, VideoUrl
 from app.api.routes.members import group_members
 from app.cycles import (
     CycleMeeting,
+    Slot,
     attendance,
     calendar,
     first_rotation,
+    proposals,
     standings,
     swapped,
 )
@@ -90,6 +92,8 @@ class MeetingInCycle(BaseModel):
     """member id → present, excused or absent (empty before the meeting starts)."""
     confirmed: list[str]
     """The members whose attendance the facilitator confirmed (the others are proposed)."""
+    proposed: list[str | None]
+    """For a lobby meeting's consultations without a client: the member due next (else None)."""
 
 
 class MemberInCycle(BaseModel):
@@ -162,6 +166,7 @@ async def _public(session: AsyncSession, services: Services, cycle: Cycle) -> Cy
     cycle_meetings = [cm for _, cm in meetings]
     names = {m.id: m.name for m in members}
     rows = standings(names, cycle_meetings)
+    proposed = proposals(rows, cycle_meetings)
     return CyclePublic(
         **_summary(cycle).model_dump(),
         meetings=[
@@ -173,6 +178,7 @@ async def _public(session: AsyncSession, services: Services, cycle: Cycle) -> Cy
                 clients=cm.clients,
                 attendance={k: v.status.value for k, v in attendance(cm).items()},
                 confirmed=[k for k, v in attendance(cm).items() if v.confirmed],
+                proposed=[proposed.get(Slot(cm.id, i)) for i in range(len(cm.clients))],
             )
             for row, cm in meetings
         ],
@@ -296,14 +302,41 @@ async def swap_turns(
     for member in changes.values():
         if done.get(member) is not None:
             raise InvalidRequest(f"{member} has already been client in this cycle")
+    await _reassign(session, services, cycle.group_id, cycle_meetings, changes)
+    session.expunge_all()  # the meetings were re-planned behind this session: read them again
+    return await _public(session, services, cycle)
+
+
+@router.post("/cycles/{cycle_id}/rotation/fill")
+async def fill_turns(
+    cycle_id: str, session: SessionDep, services: ServicesDep, who: CurrentIdentity
+) -> CyclePublic:
+    """Give each meeting still in its lobby and without a client the next member due (for
+    example one who joined the group after the cycle was planned)."""
+    cycle = await _cycle_for(session, who, cycle_id, Standing.FACILITATOR)
+    cycle_meetings = [cm for _, cm in await _meetings(session, services, cycle.id)]
+    rotating = [m.id for m in _rotating(await group_members(session, cycle.group_id))]
+    changes = proposals(standings(rotating, cycle_meetings), cycle_meetings)
+    await _reassign(session, services, cycle.group_id, cycle_meetings, changes)
+    session.expunge_all()
+    return await _public(session, services, cycle)
+
+
+async def _reassign(
+    session: AsyncSession,
+    services: Services,
+    group_id: str,
+    meetings: list[CycleMeeting],
+    changes: dict[Slot, str],
+) -> None:
+    """Re-plan the lobby meetings whose clients change, through the live write path."""
     by_meeting: dict[str, dict[int, str]] = {}
     for slot, member in changes.items():
         by_meeting.setdefault(slot.meeting_id, {})[slot.consultation] = member
-    states = {cm.id: cm.state for cm in cycle_meetings}
+    states = {cm.id: cm.state for cm in meetings}
     plans: list[tuple[str, MeetingPlan]] = []
     for meeting_id, clients in by_meeting.items():
-        plan = states[meeting_id].plan
-        fields = PlanFields.model_validate(fields_of(plan))
+        fields = PlanFields.model_validate(fields_of(states[meeting_id].plan))
         for index, member in clients.items():
             if fields.participant_ids is not None and member not in fields.participant_ids:
                 fields.participant_ids.append(member)  # joined the group after it was planned
@@ -316,10 +349,8 @@ async def swap_turns(
                     "observer_ids": [o for o in old.observer_ids if o != member],
                 }
             )
-        plans.append((meeting_id, await build_plan(session, cycle.group_id, fields)))
+        plans.append((meeting_id, await build_plan(session, group_id, fields)))
     await _replan_all(services, plans)
-    session.expunge_all()  # the meetings were re-planned behind this session: read them again
-    return await _public(session, services, cycle)
 
 
 async def _replan_all(services: Services, plans: list[tuple[str, MeetingPlan]]) -> None:

@@ -125,12 +125,15 @@ function CycleView({ cycle, onChanged }) {
       ${cycle.meetings.map(
         (m, i) => html`<li class="item row" key=${m.id}>
           <span class="rotation-when">${t("cycle.meeting_n", { n: i + 1 })} · ${formatDateTime(m.scheduled_for)}</span>
-          <span class="rotation-clients">${m.clients.map((c) => (c ? who(c) : t("schedule.client_later"))).join(", ")}</span>
+          <span class="rotation-clients">${m.clients
+            .map((c, i) => (c ? who(c) : m.proposed[i] ? t("cycle.proposed", { name: who(m.proposed[i]) }) : t("schedule.client_later")))
+            .join(", ")}</span>
           ${m.stage !== "lobby" && html`<span class="chip">${t(`stage_short.${m.stage}`)}</span>`}
           ${m.stage === "lobby" && html`<${MoveMeeting} meeting=${m} onChanged=${onChanged} />`}
         </li>`,
       )}
     </ol>
+    ${cycle.meetings.some((m) => m.proposed.some(Boolean)) && html`<${Fill} cycle=${cycle} onChanged=${onChanged} />`}
     <${Swap} cycle=${cycle} onChanged=${onChanged} />
     <h3>${t("cycle.standing")}</h3>
     <ul class="items compact" data-testid="standing">
@@ -156,6 +159,15 @@ function MoveMeeting({ meeting, onChanged }) {
     <button type="submit" class="secondary small" disabled=${busy}>${t("cycle.move_submit")}</button>
     <${ErrorLine} error=${error} />
   </form>`;
+}
+
+function Fill({ cycle, onChanged }) {
+  const [run, busy, error] = useAction(async () => {
+    await post(`/cycles/${cycle.id}/rotation/fill`);
+    onChanged();
+  });
+  return html`<div class="actions"><button type="button" class="secondary small" disabled=${busy} onClick=${() => run()} data-testid="fill">${t("cycle.fill")}</button>
+    <${ErrorLine} error=${error} /></div>`;
 }
 
 function Swap({ cycle, onChanged }) {
