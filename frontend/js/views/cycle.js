@@ -22,6 +22,7 @@ function localInput(value) {
 export function useLatestCycle(groupId, version = 0) {
   const [cycle, setCycle] = useState(null);
   useEffect(() => {
+    if (!groupId) return undefined;
     let gone = false;
     get(`/groups/${groupId}/cycles`)
       .then((cycles) => (cycles.length ? get(`/cycles/${cycles[0].id}`) : null))

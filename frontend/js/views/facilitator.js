@@ -7,7 +7,7 @@ import { currentConsultationPlan, currentRecord, nameOf, nextStep, returnTargets
 import { Confirm, Empty, Layout, PrivateNotes, HiddenDrafts, Section, StageRail, TimerControls } from "./common.js";
 import { CaseCard, ContractView, EarlierWork, EvaluationSummary, FollowUpView, LearningForm, LearningList, ProposalList } from "./parts.js";
 import { StageFeed } from "./observer.js";
-import { AttendancePanel, CharterControl } from "./cycle.js";
+import { AttendancePanel, CharterControl, standingText, useLatestCycle } from "./cycle.js";
 
 const ROLE_ORDER = ["client", "scribe", "timekeeper", "consultant", "observer", "facilitator"];
 
@@ -55,7 +55,7 @@ export function FacilitatorView({ room, snap, state, me, can }) {
   </section>`;
 
   const main = html`${controls}
-    ${state.stage === "client_choice" && html`<${ChooseClient} room=${room} state=${state} />`}
+    ${state.stage === "client_choice" && html`<${ChooseClient} room=${room} state=${state} groupId=${snap.meeting?.group_id} />`}
     ${state.stage === "follow_up" && html`<${Section} id="s-follow-up" title=${t("section.follow_up")}><${FollowUpView} state=${state} /><//>`}
     ${record && ["presentation", "clarification", "contract", "consultation", "synthesis"].includes(state.stage) &&
     html`<div class="live-feed">
@@ -128,7 +128,11 @@ function People({ room, snap, state, can }) {
   </section>`;
 }
 
-function ChooseClient({ room, state }) {
+function ChooseClient({ room, state, groupId }) {
+  // Beside each name, where they stand in the cycle's rotation (has been client, due, absent).
+  const cycle = useLatestCycle(groupId);
+  const standing = Object.fromEntries((cycle?.members ?? []).map((r) => [r.id, standingText(cycle, r)]));
+  const label = (id) => (standing[id] ? `${nameOf(state, id)} — ${standing[id]}` : nameOf(state, id));
   return html`<${Section} id="s-choose" title=${t("section.choose_client")}>
     <${ProposalList} state=${state} />
     ${state.plan.consultations.map((c, index) => {
@@ -142,7 +146,7 @@ function ChooseClient({ room, state }) {
         <select id=${`choose-${index}`} value=${c.client ?? ""} data-testid=${`choose-client-${index}`}
           onChange=${(e) => e.currentTarget.value && room.send("choose_client", { consultation: index, member_id: e.currentTarget.value })}>
           <option value="">${t("facilitator.pick_client")}</option>
-          ${eligible.map((id) => html`<option value=${id}>${nameOf(state, id)}</option>`)}
+          ${eligible.map((id) => html`<option value=${id}>${label(id)}</option>`)}
         </select>
       </div>`;
     })}
