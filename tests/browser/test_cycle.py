@@ -125,10 +125,20 @@ def test_a_cycle_of_three_meetings_its_rotation_the_charter_on_joining_and_atten
     page.get_by_test_id("next").click()
     page.get_by_test_id("confirm").click()
     expect(olivia.stage()).to_have_text("Check-in", timeout=SOON)
+    display = open_person(
+        browser, server, "Display", _display_link(server, cookies["Olivia"], first)
+    )
+    expect(display.page.get_by_test_id("stage-name")).to_have_text("Check-in", timeout=SOON)
     page.get_by_test_id("show-charter").click()
     expect(claire.page.get_by_test_id("charter-shown")).to_contain_text(
         "what is said in the group", timeout=SOON
     )
+    expect(display.page.get_by_test_id("charter-shown")).to_be_visible(timeout=SOON)
+    expect(display.page.get_by_test_id("hide-charter")).to_have_count(
+        0
+    )  # the room display only shows
+    expect(claire.page.get_by_test_id("hide-charter")).to_have_count(0)
+    display.page.screenshot(path=artifacts / "cycle-display-charter.png")
 
     # Attendance: proposed from who connected, confirmed in one click each.
     panel = page.get_by_test_id("attendance-panel")
@@ -144,6 +154,8 @@ def test_a_cycle_of_three_meetings_its_rotation_the_charter_on_joining_and_atten
     claire.page.screenshot(path=artifacts / "cycle-room-charter-shown.png", full_page=True)
     page.get_by_test_id("hide-charter").click()
     expect(claire.page.get_by_test_id("charter-shown")).to_have_count(0, timeout=SOON)
+    expect(display.page.get_by_test_id("charter-shown")).to_have_count(0, timeout=SOON)
+    display.context.close()
 
     # Over the cycle: the attendance grid, who has been client, who agreed to the charter.
     page.goto(group_url)
@@ -165,10 +177,21 @@ def test_a_cycle_of_three_meetings_its_rotation_the_charter_on_joining_and_atten
     page.get_by_role("banner").get_by_label("Language").select_option("fr")
     expect(page.get_by_test_id("cycle-panel")).to_contain_text("Présences", timeout=SOON)
     page.screenshot(path=artifacts / "cycle-attendance-fr.png", full_page=True)
+    page.set_viewport_size({"width": 390, "height": 844})
+    phone = artifacts / "cycle-attendance-fr-phone.png"
+    page.get_by_test_id("cycle-panel").screenshot(path=phone)
 
     for person in (olivia, claire):
         assert person.alerts == [], person.alerts
         person.context.close()
+
+
+def _display_link(server: LiveServer, cookie: str, meeting_id: str) -> str:
+    with httpx.Client(base_url=server.url, cookies={"codev_session": cookie}) as http:
+        made = http.post(f"/api/meetings/{meeting_id}/display-link", headers={"Origin": server.url})
+        assert made.status_code == 201, made.text
+        url: str = made.json()["url"]
+        return url
 
 
 def _cycle_meetings(server: LiveServer, cookie: str, group_id: str) -> list[dict[str, str]]:
