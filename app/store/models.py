@@ -164,7 +164,19 @@ class CharterVersion(SQLModel, table=True):
     group_id: str = Field(sa_column=_fk("codev_group.id"))
     version: int
     text: str = Field(sa_column=Column(Text, nullable=False))
-    saved_by: str = Field(max_length=80)
+    saved_by_member_id: str | None = Field(
+        default=None,
+        sa_column=Column(
+            String(32), ForeignKey("member.id", ondelete="SET NULL"), nullable=True, index=True
+        ),
+    )
+    saved_by_organizer_id: str | None = Field(
+        default=None,
+        sa_column=Column(
+            String(32), ForeignKey("organizer.id", ondelete="SET NULL"), nullable=True, index=True
+        ),
+    )
+    """Who saved it, by id (a name is looked up when shown, so deleting them leaves no trace)."""
     created_at: datetime = Field(default_factory=utcnow)
 
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0005
 Revises: 0002
-Create Date: 2026-12-01 22:37:13.768059
+Create Date: 2026-12-01 22:59:39.101651
 """
 
 from collections.abc import Sequence
@@ -19,21 +19,6 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     op.create_table(
-        "charterversion",
-        sa.Column("id", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
-        sa.Column("group_id", sa.String(length=32), nullable=False),
-        sa.Column("version", sa.Integer(), nullable=False),
-        sa.Column("text", sa.Text(), nullable=False),
-        sa.Column("saved_by", sqlmodel.sql.sqltypes.AutoString(length=80), nullable=False),
-        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-        sa.ForeignKeyConstraint(["group_id"], ["codev_group.id"], ondelete="CASCADE"),
-        sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("group_id", "version"),
-    )
-    with op.batch_alter_table("charterversion", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_charterversion_group_id"), ["group_id"], unique=False)
-
-    op.create_table(
         "cycle",
         sa.Column("id", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
         sa.Column("group_id", sa.String(length=32), nullable=False),
@@ -47,6 +32,32 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("cycle", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_cycle_group_id"), ["group_id"], unique=False)
+
+    op.create_table(
+        "charterversion",
+        sa.Column("id", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+        sa.Column("group_id", sa.String(length=32), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("saved_by_member_id", sa.String(length=32), nullable=True),
+        sa.Column("saved_by_organizer_id", sa.String(length=32), nullable=True),
+        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(["group_id"], ["codev_group.id"], ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["saved_by_member_id"], ["member.id"], ondelete="SET NULL"),
+        sa.ForeignKeyConstraint(["saved_by_organizer_id"], ["organizer.id"], ondelete="SET NULL"),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("group_id", "version"),
+    )
+    with op.batch_alter_table("charterversion", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_charterversion_group_id"), ["group_id"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_charterversion_saved_by_member_id"), ["saved_by_member_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_charterversion_saved_by_organizer_id"),
+            ["saved_by_organizer_id"],
+            unique=False,
+        )
 
     op.create_table(
         "charteracceptance",
@@ -82,11 +93,13 @@ def downgrade() -> None:
 
     op.drop_table("meetingpresence")
     op.drop_table("charteracceptance")
+    with op.batch_alter_table("charterversion", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_charterversion_saved_by_organizer_id"))
+        batch_op.drop_index(batch_op.f("ix_charterversion_saved_by_member_id"))
+        batch_op.drop_index(batch_op.f("ix_charterversion_group_id"))
+
+    op.drop_table("charterversion")
     with op.batch_alter_table("cycle", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_cycle_group_id"))
 
     op.drop_table("cycle")
-    with op.batch_alter_table("charterversion", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_charterversion_group_id"))
-
-    op.drop_table("charterversion")

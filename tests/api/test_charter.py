@@ -159,3 +159,26 @@ async def test_agreeing_without_a_charter_or_outside_the_meeting_is_refused(
         await make_organizer(app, stranger, email="oscar@example.org")
         assert (await stranger.get(f"/api/groups/{group['id']}/charter")).status_code == 404
         assert (await _save(stranger, group, FIRST)).status_code == 404
+
+
+async def test_deleting_the_saver_leaves_no_name_behind_and_deleting_the_group_leaves_no_row(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    group, (ana, _), meeting = await _setup(client, app)
+    made = await client.patch(f"/api/members/{ana['id']}", json={"is_facilitator": True})
+    assert made.status_code == 200, made.text
+    async with browser(app) as member:
+        await sign_in_member(client, member, ana["id"])
+        saved = await _save(member, group, FIRST)
+        assert saved.json()["saved_by"] == "Ana"
+        url = f"/api/meetings/{meeting['id']}/charter/accept"
+        assert (await member.post(url, json={"version": 1})).status_code == 200
+    assert (await client.delete(f"/api/members/{ana['id']}")).status_code == 204
+    current = (await client.get(f"/api/groups/{group['id']}/charter")).json()["current"]
+    assert (current["text"], current["saved_by"]) == (FIRST, None)
+    async with database(app) as session:
+        assert (await session.exec(select(CharterAcceptance))).all() == []
+
+    assert (await client.delete(f"/api/groups/{group['id']}")).status_code == 204
+    async with database(app) as session:
+        assert (await session.exec(select(CharterVersion))).all() == []

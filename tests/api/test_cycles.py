@@ -343,3 +343,18 @@ async def test_only_the_organizer_or_a_facilitator_fills_the_rotation(
         assert refused.status_code == 403
     after = (await client.get(f"/api/cycles/{cycle['id']}")).json()
     assert after["meetings"][2]["clients"] == [None]
+
+
+async def test_deleting_the_group_deletes_its_cycles_and_presence(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    group, (ana, _) = await _group(client, app, "Ana", "Ben")
+    cycle = await _cycle(client, group)
+    async with database(app) as session:
+        session.add(MeetingPresence(meeting_id=cycle["meetings"][0]["id"], member_id=ana["id"]))
+        await session.commit()
+    assert (await client.delete(f"/api/groups/{group['id']}")).status_code == 204
+    async with database(app) as session:
+        assert (await session.exec(select(Cycle))).all() == []
+        assert (await session.exec(select(MeetingPresence))).all() == []
+    assert (await client.get(f"/api/cycles/{cycle['id']}")).status_code == 404

@@ -50,7 +50,8 @@ class CharterAccept(Body):
 class CharterPublic(BaseModel):
     version: int
     text: str
-    saved_by: str
+    saved_by: str | None
+    """The name of who saved it; None once they are deleted."""
     created_at: datetime
 
 
@@ -80,13 +81,13 @@ class AttendanceRow(BaseModel):
     """When they first connected to this meeting; None: not yet."""
 
 
-def _public(charter: CharterVersion | None) -> CharterPublic | None:
+async def _public(session: AsyncSession, charter: CharterVersion | None) -> CharterPublic | None:
     if charter is None:
         return None
     return CharterPublic(
         version=charter.version,
         text=charter.text,
-        saved_by=charter.saved_by,
+        saved_by=await _saver_name(session, charter),
         created_at=charter.created_at,
     )
 
@@ -116,13 +117,14 @@ async def _acceptances(session: AsyncSession, group_id: str) -> list[Acceptance]
     return rows
 
 
-async def _saver_name(session: AsyncSession, who: CurrentIdentity) -> str:
-    if who.member_id is not None:
-        member = await session.get(Member, who.member_id)
-        if member is not None:
-            return member.name
-    organizer = None if who.organizer_id is None else await session.get(Organizer, who.organizer_id)
-    return "organizer" if organizer is None else organizer.name
+async def _saver_name(session: AsyncSession, charter: CharterVersion) -> str | None:
+    if charter.saved_by_member_id is not None:
+        member = await session.get(Member, charter.saved_by_member_id)
+        return None if member is None else member.name
+    if charter.saved_by_organizer_id is not None:
+        organizer = await session.get(Organizer, charter.saved_by_organizer_id)
+        return None if organizer is None else organizer.name
+    return None
 
 
 @router.get("/groups/{group_id}/charter")
@@ -132,7 +134,8 @@ async def get_charter(group_id: str, session: SessionDep, who: CurrentIdentity) 
     if await standing(session, who, group) >= Standing.FACILITATOR:
         acceptances = await _acceptances(session, group.id)
     return GroupCharter(
-        current=_public(await current_charter(session, group.id)), acceptances=acceptances
+        current=await _public(session, await current_charter(session, group.id)),
+        acceptances=acceptances,
     )
 
 
@@ -149,11 +152,12 @@ async def save_charter(
         group_id=group.id,
         version=1 if current is None else current.version + 1,
         text=body.text,
-        saved_by=await _saver_name(session, who),
+        saved_by_member_id=who.member_id,
+        saved_by_organizer_id=who.organizer_id,
     )
     session.add(charter)
     await session.commit()
-    public = _public(charter)
+    public = await _public(session, charter)
     assert public is not None
     return public
 
@@ -171,7 +175,7 @@ async def my_charter(
     if current is not None:
         row = await session.get(CharterAcceptance, (member_id, current.id))
         accepted = None if row is None else row.accepted_at
-    return MyCharter(current=_public(current), accepted_at=accepted)
+    return MyCharter(current=await _public(session, current), accepted_at=accepted)
 
 
 @router.post("/meetings/{meeting_id}/charter/accept")
@@ -196,7 +200,7 @@ async def accept_charter(
         row = CharterAcceptance(member_id=member_id, charter_id=current.id, accepted_at=utcnow())
         session.add(row)
         await session.commit()
-    return MyCharter(current=_public(current), accepted_at=row.accepted_at)
+    return MyCharter(current=await _public(session, current), accepted_at=row.accepted_at)
 
 
 @router.get("/meetings/{meeting_id}/presence")
