@@ -17,7 +17,6 @@ from app.cycles import (
     swapped,
 )
 from app.stages import ConsultationPlan, MeetingPlan, Participant, Stage, new_meeting
-from app.stages.plan import PreviousPlan
 from app.stages.vocabulary import Attendance
 
 START = datetime(2027, 1, 12, 17, 0, tzinfo=UTC)
@@ -37,7 +36,6 @@ def _meeting(
         participants={p: Participant(name=p) for p in PEOPLE},
         openers=() if client else (Stage.CLIENT_CHOICE,),
         consultations=(ConsultationPlan(client=client),),
-        previous_plan=None if client else PreviousPlan(reporter="ana"),
     )
     state = new_meeting(meeting_id, plan)
     if started:
