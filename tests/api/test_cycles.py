@@ -73,6 +73,7 @@ async def test_a_cycle_schedules_one_meeting_per_member_every_n_weeks_each_with_
     assert [m["clients"] for m in meetings] == [[ana["id"]], [ben["id"]], [cleo["id"]]]
     first = (await client.get(f"/api/meetings/{meetings[0]['id']}")).json()
     assert first["video_url"] == "https://meet.example.org/circle"
+    assert first["cycle_id"] == cycle["id"]
     assert first["plan"]["facilitator"] == facilitator_of(group)
     assert first["plan"]["consultations"][0]["client"] == ana["id"]
     listed = (await client.get(f"/api/groups/{group['id']}/meetings")).json()
