@@ -45,10 +45,15 @@ from app.realtime.wire import (
 )
 from app.services import Services
 from app.stages import CommandRefused
+from app.store.charter import charter_to_agree
+from app.store.presence import record_presence
 
 router = APIRouter()
 log = logging.getLogger(__name__)
 
+CHARTER_NOT_AGREED = "charter_not_agreed"
+CHARTER_MESSAGE = "agree to the group's current charter before entering the meeting"
+CLOSE_CHARTER = 4409
 BUSY_MESSAGE = "the server is busy; send it again (it is applied once)"
 
 
@@ -78,6 +83,13 @@ async def meeting_socket(
         await websocket.close(close_code(exc), exc.message[:120])
         return
     meeting = admitted.meeting
+    if not admitted.display and await _charter_pending(services, meeting.group_id, admitted):
+        logs.refused(log, meeting_id, admitted.member_id, None, CHARTER_NOT_AGREED)
+        await websocket.accept()
+        error = Error(cid=None, code=CHARTER_NOT_AGREED, message=CHARTER_MESSAGE)
+        await websocket.send_text(error.model_dump_json())
+        await websocket.close(CLOSE_CHARTER, "agree to the charter first")
+        return
 
     info: dict[str, object] = {
         "id": meeting.id,
@@ -110,6 +122,8 @@ async def meeting_socket(
         await websocket.send_text(error.model_dump_json())
         await websocket.close(CLOSE_POLICY, "too many connections")
         return
+    if not admitted.display and meeting.stage != "ended":
+        await _note_presence(services, meeting_id, conn.member_id)
     opened = time.monotonic()
     reader = conn.reader = asyncio.current_task()
     assert reader is not None
@@ -129,6 +143,21 @@ async def meeting_socket(
             writer.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await writer
+
+
+async def _charter_pending(services: Services, group_id: str, admitted: Admitted) -> bool:
+    """True when the member has not agreed to the group's current charter (the room asks first:
+    ``POST /api/meetings/{id}/charter/accept``). A new version does not cut open sockets."""
+    async with services.sessions() as session:
+        return await charter_to_agree(session, group_id, admitted.member_id) is not None
+
+
+async def _note_presence(services: Services, meeting_id: str, member_id: str) -> None:
+    """A fact attendance is proposed from; a failure to store it never keeps anyone out."""
+    try:
+        await record_presence(services.sessions, meeting_id, member_id)
+    except (SQLAlchemyError, OSError) as exc:
+        log.warning("presence in meeting %s was not recorded: %s", meeting_id, exc)
 
 
 def _credential(services: Services, websocket: WebSocket, display_key: str | None) -> Credential:

@@ -12,7 +12,15 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from .state import Ratings
-from .vocabulary import ClientSignal, ContributionKind, HelpType, Mark, Stage, TopicType
+from .vocabulary import (
+    Attendance,
+    ClientSignal,
+    ContributionKind,
+    HelpType,
+    Mark,
+    Stage,
+    TopicType,
+)
 
 Short = Annotated[str, Field(min_length=1, max_length=200)]
 Text = Annotated[str, Field(min_length=1, max_length=2_000)]
@@ -203,6 +211,25 @@ class ClearQueue(_Command):
     type: Literal["clear_queue"] = "clear_queue"
 
 
+# Across the cycle (facilitator): attendance, and the group's charter shown to the room
+class ConfirmAttendance(_Command):
+    type: Literal["confirm_attendance"] = "confirm_attendance"
+    member_id: Short
+    status: Attendance
+
+
+class ShowCharter(_Command):
+    """The facilitator revisits the group's charter: everyone sees it until it is hidden."""
+
+    type: Literal["show_charter"] = "show_charter"
+    version: Annotated[int, Field(ge=1)]
+    text: Annotated[str, Field(min_length=1, max_length=20_000)]
+
+
+class HideCharter(_Command):
+    type: Literal["hide_charter"] = "hide_charter"
+
+
 Command = Annotated[
     AdvanceStage
     | ReturnToStage
@@ -233,7 +260,10 @@ Command = Annotated[
     | RaiseHand
     | LowerHand
     | CallOn
-    | ClearQueue,
+    | ClearQueue
+    | ConfirmAttendance
+    | ShowCharter
+    | HideCharter,
     Field(discriminator="type"),
 ]
 

@@ -22,11 +22,12 @@ from .state import (
     Question,
     Rephrasing,
     ScribeNote,
+    ShownCharter,
     Signal,
     TopicProposal,
 )
 from .timer import Timer
-from .vocabulary import Mark, Stage
+from .vocabulary import Attendance, Mark, Stage
 
 
 class _Event(BaseModel):
@@ -193,6 +194,21 @@ class ContentPurged(_Event):
     type: Literal["content_purged"] = "content_purged"
 
 
+class AttendanceConfirmed(_Event):
+    type: Literal["attendance_confirmed"] = "attendance_confirmed"
+    member_id: str
+    status: Attendance
+
+
+class CharterShown(_Event):
+    type: Literal["charter_shown"] = "charter_shown"
+    charter: ShownCharter
+
+
+class CharterHidden(_Event):
+    type: Literal["charter_hidden"] = "charter_hidden"
+
+
 class Redacted(_Event):
     """Stands in for an event the receiver may not see, so its ``seq`` stream stays gap-free."""
 
@@ -228,6 +244,9 @@ Event = Annotated[
     | SpeakerCalled
     | QueueCleared
     | ContentPurged
+    | AttendanceConfirmed
+    | CharterShown
+    | CharterHidden
     | Redacted,
     Field(discriminator="type"),
 ]

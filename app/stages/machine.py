@@ -347,6 +347,17 @@ def _decide(ctx: _Context, command: c.Command) -> list[e.Event]:
             if not state.hands and state.speaker is None:
                 return []
             return [e.QueueCleared(seq=ctx.next_seq(), at=now)]
+        case c.ConfirmAttendance():
+            return _confirm_attendance(ctx, command)
+        case c.ShowCharter():
+            shown = s.ShownCharter(version=command.version, text=command.text)
+            if state.charter == shown:
+                return []
+            return [e.CharterShown(seq=ctx.next_seq(), at=now, charter=shown)]
+        case c.HideCharter():
+            if state.charter is None:
+                return []
+            return [e.CharterHidden(seq=ctx.next_seq(), at=now)]
         case _:
             assert_never(command)  # mypy proves every command is handled
 
@@ -441,6 +452,21 @@ def _choose_client(ctx: _Context, command: c.ChooseClient) -> e.ClientChosen:
     except InvalidPlan as exc:
         raise InvalidCommand(str(exc)) from exc
     return e.ClientChosen(seq=ctx.next_seq(), at=ctx.now, plan=new_plan)
+
+
+def _confirm_attendance(ctx: _Context, command: c.ConfirmAttendance) -> list[e.Event]:
+    plan = ctx.state.plan
+    if command.member_id not in plan.participants:
+        raise NotFound(f"{command.member_id!r} is not a participant of this meeting")
+    if command.member_id == plan.facilitator:
+        raise InvalidCommand("the facilitator's attendance is not recorded")
+    if ctx.state.attendance.get(command.member_id) is command.status:
+        return []
+    return [
+        e.AttendanceConfirmed(
+            seq=ctx.next_seq(), at=ctx.now, member_id=command.member_id, status=command.status
+        )
+    ]
 
 
 def _limit(items: Sequence[object], limit: int, what: str) -> None:
@@ -577,5 +603,11 @@ def evolve(state: MeetingState, event: e.Event) -> None:
                 # previous plan, and the stored state must still validate when reloaded.
                 previous = PreviousPlan(reporter=previous.reporter)
             state.plan = state.plan.model_copy(update={"previous_plan": previous})
+        case e.AttendanceConfirmed():
+            state.attendance[event.member_id] = event.status
+        case e.CharterShown():
+            state.charter = event.charter
+        case e.CharterHidden():
+            state.charter = None
         case _:
             assert_never(event)  # mypy proves every event is handled

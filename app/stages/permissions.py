@@ -90,6 +90,11 @@ PERMISSIONS: dict[str, dict[Stage, frozenset[Role]]] = {
     "lower_hand": _in(LIVE, EVERYONE - {F}),
     "call_on": _in(LIVE, FACILITATION),
     "clear_queue": _in(LIVE, FACILITATION),
+    # Across the cycle: the facilitator confirms attendance during the meeting and after its
+    # end, and may show the group's charter to the room at any time before the end.
+    "confirm_attendance": _in((*LIVE, Stage.ENDED), FACILITATION),
+    "show_charter": _in((LOBBY, *LIVE), FACILITATION),
+    "hide_charter": _in((LOBBY, *LIVE), FACILITATION),
 }
 
 STRICT_SILENT_CLIENT_REFUSES = frozenset({"signal"})

@@ -15,6 +15,7 @@ from .plan import MeetingPlan
 from .timer import Timer
 from .vocabulary import (
     SIX_STAGES,
+    Attendance,
     ClientSignal,
     ContributionKind,
     HelpType,
@@ -160,6 +161,13 @@ class FollowUpReport(_Record):
     at: datetime
 
 
+class ShownCharter(_Record):
+    """The version of the group's charter the facilitator shows to the room."""
+
+    version: int
+    text: str
+
+
 class ConsultationRecord(BaseModel):
     """What one consultation has produced so far."""
 
@@ -226,6 +234,10 @@ class MeetingState(BaseModel):
     proposals: list[TopicProposal] = []
     follow_up_reports: list[FollowUpReport] = []
     private_notes: list[PrivateNote] = []
+    attendance: dict[str, Attendance] = {}
+    """Attendance the facilitator confirmed, by member; the proposal comes from presence."""
+    charter: ShownCharter | None = None
+    """The charter shown to everyone, until the facilitator hides it."""
 
     @property
     def current(self) -> Step:

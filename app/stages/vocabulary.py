@@ -81,3 +81,11 @@ class ClientSignal(StrEnum):
 
     OFF_CONTRACT = "off_contract"
     PLEASE_CLARIFY = "please_clarify"
+
+
+class Attendance(StrEnum):
+    """A member's attendance at a meeting, as the facilitator confirms it."""
+
+    PRESENT = "present"
+    EXCUSED = "excused"
+    ABSENT = "absent"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
-from sqlalchemy import Column, ForeignKey, String, Text
+from sqlalchemy import Column, ForeignKey, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -84,9 +84,28 @@ class AuthSession(SQLModel, table=True):
     expires_at: datetime
 
 
+class Cycle(SQLModel, table=True):
+    """A series of meetings of one group, usually one per member so that each is client once."""
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
+    group_id: str = Field(sa_column=_fk("codev_group.id"))
+    name: str = Field(max_length=120)
+    starts_at: datetime
+    rhythm_weeks: int
+    planned_meetings: int
+    created_at: datetime = Field(default_factory=utcnow)
+
+
 class Meeting(SQLModel, table=True):
     id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
     group_id: str = Field(sa_column=_fk("codev_group.id"))
+    cycle_id: str | None = Field(
+        default=None,
+        sa_column=Column(
+            String(32), ForeignKey("cycle.id", ondelete="SET NULL"), nullable=True, index=True
+        ),
+    )
+    """The cycle the meeting belongs to, if any: its rotation and attendance count there."""
     title: str = Field(max_length=120)
     scheduled_for: datetime | None = None
     video_url: str | None = Field(default=None, max_length=500)
@@ -180,3 +199,54 @@ class CalendarFeed(SQLModel, table=True):
     token_hash: str = Field(primary_key=True, max_length=64)
     member_id: str = Field(sa_column=_fk("member.id"))
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class MeetingPresence(SQLModel, table=True):
+    """A participant connected to a live meeting: the fact attendance is proposed from."""
+
+    meeting_id: str = Field(
+        sa_column=Column(String(32), ForeignKey("meeting.id", ondelete="CASCADE"), primary_key=True)
+    )
+    member_id: str = Field(
+        sa_column=Column(String(32), ForeignKey("member.id", ondelete="CASCADE"), primary_key=True)
+    )
+    first_seen_at: datetime = Field(default_factory=utcnow)
+
+
+class CharterVersion(SQLModel, table=True):
+    """One saved text of a group's charter; each save is a new version, none is rewritten."""
+
+    __table_args__ = (UniqueConstraint("group_id", "version"),)
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
+    group_id: str = Field(sa_column=_fk("codev_group.id"))
+    version: int
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    saved_by_member_id: str | None = Field(
+        default=None,
+        sa_column=Column(
+            String(32), ForeignKey("member.id", ondelete="SET NULL"), nullable=True, index=True
+        ),
+    )
+    saved_by_organizer_id: str | None = Field(
+        default=None,
+        sa_column=Column(
+            String(32), ForeignKey("organizer.id", ondelete="SET NULL"), nullable=True, index=True
+        ),
+    )
+    """Who saved it, by id (a name is looked up when shown, so deleting them leaves no trace)."""
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class CharterAcceptance(SQLModel, table=True):
+    """A member agreed to one version of the charter, at ``accepted_at``."""
+
+    member_id: str = Field(
+        sa_column=Column(String(32), ForeignKey("member.id", ondelete="CASCADE"), primary_key=True)
+    )
+    charter_id: str = Field(
+        sa_column=Column(
+            String(32), ForeignKey("charterversion.id", ondelete="CASCADE"), primary_key=True
+        )
+    )
+    accepted_at: datetime = Field(default_factory=utcnow)

@@ -58,6 +58,9 @@ export const PERMISSIONS = {
   lower_hand: inStages(LIVE_STAGES, EVERYONE.filter((r) => r !== F)),
   call_on: inStages(LIVE_STAGES, FACILITATION),
   clear_queue: inStages(LIVE_STAGES, FACILITATION),
+  confirm_attendance: inStages([...LIVE_STAGES, "ended"], FACILITATION),
+  show_charter: inStages([LOBBY, ...LIVE_STAGES], FACILITATION),
+  hide_charter: inStages([LOBBY, ...LIVE_STAGES], FACILITATION),
 };
 
 export const STRICT_SILENT_CLIENT_REFUSES = ["signal"];

@@ -134,6 +134,12 @@ export function evolve(state, event) {
         plan: { ...next.plan, previous_plan: kept || null },
       };
     }
+    case "attendance_confirmed":
+      return { ...next, attendance: { ...next.attendance, [event.member_id]: event.status } };
+    case "charter_shown":
+      return { ...next, charter: event.charter };
+    case "charter_hidden":
+      return { ...next, charter: null };
     case "redacted":
       return next; // someone else's private note: only the seq moves on
     default:

@@ -11,6 +11,9 @@ import { ClientView } from "./views/client.js";
 import { ConsultantView } from "./views/consultant.js";
 import { ObserverView } from "./views/observer.js";
 import { DisplayView } from "./views/display.js";
+import { CharterGate, ShownCharter } from "./views/cycle.js";
+import { get, post } from "./api.js";
+import { useState } from "preact/hooks";
 
 const VIEWS = {
   facilitator: FacilitatorView,
@@ -41,6 +44,7 @@ function Shell({ room }) {
     <${TopBar} snap=${snap} role=${role} />
     <${StageBanner} state=${state} role=${role} me=${you?.member_id} big=${isDisplay} />
     ${role !== "facilitator" && !isDisplay && html`<div class="rail-strip"><${StageRail} state=${state} /></div>`}
+    <${ShownCharter} room=${room} state=${state} can=${can} big=${isDisplay} />
     ${View
       ? html`<${View} room=${room} snap=${snap} state=${state} me=${you?.member_id} role=${role} can=${can} />`
       : html`<main id="main"><p>${t("room.no_role")}</p></main>`}
@@ -64,8 +68,31 @@ const meetingId = params.get("id") ?? params.get("meeting");
 const root = document.getElementById("app");
 if (!meetingId) {
   render(html`<${Fatal} reason="no_meeting" />`, root);
+} else if (displayKey) {
+  enter();
 } else {
+  // A member agrees to the group's charter (its current version) before entering the room.
+  get(`/meetings/${meetingId}/charter`).then(
+    (mine) => (mine.current && !mine.accepted_at ? render(html`<${Gate} charter=${mine.current} />`, root) : enter()),
+    () => enter(), // the room's own socket says what is wrong (signed out, no such meeting)
+  );
+}
+
+function enter() {
+  render(null, root);
   const room = new Room({ meetingId, displayKey }).start();
   window.codevRoom = room; // for debugging from the console
   render(html`<${Shell} room=${room} />`, root);
+}
+
+function Gate({ charter }) {
+  useLang();
+  const [error, setError] = useState(null);
+  const [shown, setShown] = useState(charter);
+  const agree = () =>
+    post(`/meetings/${meetingId}/charter/accept`, { version: shown.version }).then(enter, async (err) => {
+      setError(err);
+      if (err.status === 409) setShown((await get(`/meetings/${meetingId}/charter`)).current); // changed meanwhile
+    });
+  return html`<${CharterGate} charter=${shown} onAgreed=${agree} error=${error} />`;
 }

@@ -5,6 +5,7 @@ const FATAL = {
   4401: "not_authenticated",
   4403: "forbidden",
   4404: "not_found",
+  4409: "charter_not_agreed", // the charter changed since this member agreed: reload to read it
 };
 const BACKOFF = [500, 1000, 2000, 4000, 8000, 15000];
 const PING_EVERY = 20000;

@@ -126,10 +126,15 @@ def _scenario() -> tuple[MeetingState, MeetingState, list[Event]]:
     do(c.SubmitEvaluation(appreciation="good", ratings={"usefulness": 5, "climate": 4}), "o")
     do(c.RaiseHand(), "o")
     do(c.ClearQueue(), "f")
+    do(c.ConfirmAttendance(member_id="k", status="excused"), "f")
+    do(c.ShowCharter(version=2, text="We keep what is said here"), "f")
+    do(c.HideCharter(), "f")
+    do(c.ShowCharter(version=3, text="And we come"), "f")
     advance()  # consultation 2: presentation
     do(c.ShareRecord(consultation=0, shared=True), "a")
     do(c.SetCase(headline="Second", topic_type="preoccupation"), "b")
     do(c.EndMeeting(expected_stage=state.stage), "f")
+    do(c.ConfirmAttendance(member_id="s", status="absent"), "f")
     return start, state, events
 
 

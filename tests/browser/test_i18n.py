@@ -12,6 +12,7 @@ from app.errors import AppError
 from app.stages import CommandRefused
 from app.stages.state import Ratings
 from app.stages.vocabulary import (
+    Attendance,
     ClientSignal,
     ContributionKind,
     HelpType,
@@ -81,6 +82,7 @@ def test_every_word_of_the_method_has_a_message(catalogues: dict[str, dict[str, 
         | {f"signal.{s}" for s in ClientSignal}
     )
     needed |= {f"rating.{r}" for r in Ratings.model_fields}
+    needed |= {f"attendance.{a}" for a in Attendance}
     needed |= {
         f"you.{s}.{r}" for s in Stage for r in ("facilitator", "client", "consultant", "observer")
     }

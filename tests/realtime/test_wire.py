@@ -60,6 +60,9 @@ DOCUMENTED = {
     "lower_hand": {},
     "call_on": {"member_id": "abc"},
     "clear_queue": {},
+    "confirm_attendance": {"member_id": "abc", "status": "excused"},
+    "show_charter": {"version": 2, "text": "What is said here stays here."},
+    "hide_charter": {},
 }
 
 

@@ -112,6 +112,12 @@ FIELDS: dict[str, dict[str, st.SearchStrategy[Any]]] = {
     "lower_hand": {},
     "call_on": {"member_id": MEMBER},
     "clear_queue": {},
+    "confirm_attendance": {
+        "member_id": MEMBER,
+        "status": st.sampled_from(["present", "excused", "absent"]),
+    },
+    "show_charter": {"version": st.integers(1, 5), "text": TEXT},
+    "hide_charter": {},
 }
 
 CID = st.one_of(st.uuids().map(str), st.uuids().map(str), st.text(min_size=1, max_size=6))
@@ -134,6 +140,7 @@ FACILITATING = st.sampled_from(
     [
         *("advance_stage", "return_to_stage", "add_private_note", "extend_timer", "pause_timer"),
         *("resume_timer", "call_on", "clear_queue", "post_learning"),
+        *("confirm_attendance", "show_charter", "hide_charter"),
     ]
 ).flatmap(lambda kind: st.fixed_dictionaries({"type": st.just(kind), "cid": CID, **FIELDS[kind]}))
 """Commands the fuzzing socket (the facilitator) may send in some stage: so some go through."""

@@ -38,6 +38,7 @@ class Api:
     org: Organizer
     group: Group
     meeting: str
+    cycle: str
 
     def real_ids(self, method: str) -> dict[str, str]:
         """Ids of rows that exist; for DELETE, rows made just to be deleted."""
@@ -52,6 +53,7 @@ class Api:
             "group_id": self.group.id,
             "member_id": self.group.members["Ana"],
             "meeting_id": self.meeting,
+            "cycle_id": self.cycle,
         }
 
     def throwaway_session(self) -> str:
@@ -72,8 +74,17 @@ def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
     org = Organizer.bootstrap(server)
     group = org.group("Schema circle", ["Claire", "Ana"])
     meeting = org.meeting(group, client="Claire")
+    cycle = org.http.post(
+        f"/api/groups/{group.id}/cycles",
+        json={
+            "name": "Schema cycle",
+            "starts_at": "2027-01-05T17:00:00Z",
+            "facilitator_id": group.facilitator_id,
+        },
+    )
+    assert cycle.status_code == 201, cycle.text
     try:
-        yield Api(server, org, group, meeting)
+        yield Api(server, org, group, meeting, cycle.json()["id"])
     finally:
         org.close()
         server.stop()

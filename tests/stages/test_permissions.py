@@ -12,7 +12,14 @@ from app.stages import commands as c
 from app.stages.errors import Forbidden, InvalidCommand, WrongStage
 from app.stages.permissions import allowed_roles
 from app.stages.state import ActionItem, ConsultationRecord, Contribution, Question, Ratings
-from app.stages.vocabulary import LIVE_STAGES, ClientSignal, ContributionKind, Mark, TopicType
+from app.stages.vocabulary import (
+    LIVE_STAGES,
+    Attendance,
+    ClientSignal,
+    ContributionKind,
+    Mark,
+    TopicType,
+)
 
 from .factories import (
     ACTOR_OF,
@@ -64,6 +71,9 @@ EXPECTED_EVENT: dict[str, str] = {
     "lower_hand": "hand_lowered",
     "call_on": "speaker_called",
     "clear_queue": "queue_cleared",
+    "confirm_attendance": "attendance_confirmed",
+    "show_charter": "charter_shown",
+    "hide_charter": "charter_hidden",
 }
 
 
@@ -119,6 +129,15 @@ def _speaker_called(state: MeetingState, actor: str, role: Role) -> tuple[Meetin
     if state.stage in LIVE_STAGES:
         state = act(state, FACILITATOR, c.CallOn(member_id=KIM))
     return state, c.ClearQueue()
+
+
+CHARTER = "What is said here stays here."
+
+
+def _charter_shown(state: MeetingState, actor: str, role: Role) -> tuple[MeetingState, Command]:
+    if _may("show_charter", state.stage, Role.FACILITATOR):
+        state = act(state, FACILITATOR, c.ShowCharter(version=1, text=CHARTER))
+    return state, c.HideCharter()
 
 
 def _plain(build: Callable[[MeetingState], Command]) -> Prepare:
@@ -183,6 +202,11 @@ PREPARE: dict[str, Prepare] = {
     "lower_hand": _hand_up,
     "call_on": _plain(lambda s: c.CallOn(member_id=KIM)),
     "clear_queue": _speaker_called,
+    "confirm_attendance": _plain(
+        lambda s: c.ConfirmAttendance(member_id=KIM, status=Attendance.EXCUSED)
+    ),
+    "show_charter": _plain(lambda s: c.ShowCharter(version=1, text=CHARTER)),
+    "hide_charter": _charter_shown,
 }
 
 
@@ -200,10 +224,11 @@ def test_permission_table_has_a_row_for_every_command_and_nothing_else() -> None
     assert len(COMMAND_TYPES) == len(set(COMMAND_TYPES)) == len(PREPARE) == len(EXPECTED_EVENT)
 
 
-def test_once_the_meeting_has_ended_a_client_may_only_share_their_record() -> None:
+def test_after_the_end_only_sharing_a_record_and_confirming_attendance_remain() -> None:
     after = {command: allowed_roles(command, Stage.ENDED) for command in COMMAND_TYPES}
     assert {command: roles for command, roles in after.items() if roles is not None} == {
-        "share_record": frozenset({Role.CLIENT})
+        "share_record": frozenset({Role.CLIENT}),
+        "confirm_attendance": frozenset({Role.FACILITATOR}),
     }
 
 

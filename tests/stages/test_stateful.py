@@ -28,6 +28,7 @@ from app.stages.events import Event
 from app.stages.state import Ratings
 from app.stages.vocabulary import (
     LIVE_STAGES,
+    Attendance,
     ClientSignal,
     ContributionKind,
     HelpType,
@@ -203,6 +204,15 @@ class MeetingMachine(RuleBasedStateMachine):
                 return c.LowerHand()
             case "call_on":
                 return c.CallOn(member_id=data.draw(st.sampled_from(ACTORS)))
+            case "confirm_attendance":
+                member = data.draw(st.sampled_from(ACTORS))
+                return c.ConfirmAttendance(
+                    member_id=member, status=data.draw(st.sampled_from(Attendance))
+                )
+            case "show_charter":
+                return c.ShowCharter(version=data.draw(st.integers(1, 3)), text=text)
+            case "hide_charter":
+                return c.HideCharter()
             case _:
                 assert kind == "clear_queue"
                 return c.ClearQueue()

@@ -4,7 +4,20 @@ from fastapi import APIRouter
 
 from app.api import protocol
 
-from . import auth, calendar, groups, invites, mail, me, meetings, members, organizers, setup
+from . import (
+    auth,
+    calendar,
+    charter,
+    cycles,
+    groups,
+    invites,
+    mail,
+    me,
+    meetings,
+    members,
+    organizers,
+    setup,
+)
 
 ROUTERS: list[APIRouter] = [
     setup.router,
@@ -20,4 +33,6 @@ ROUTERS: list[APIRouter] = [
     calendar.feeds,
     mail.router,
     protocol.router,
+    cycles.router,
+    charter.router,
 ]

@@ -83,6 +83,8 @@ class MeetingSummary(BaseModel):
 
 class MeetingPublic(MeetingSummary):
     group_id: str
+    cycle_id: str | None
+    """The cycle the meeting belongs to (``GET /api/cycles/{id}``), if any."""
     video_url: str | None
     plan: MeetingPlan
 
@@ -109,6 +111,7 @@ def _public(meeting: Meeting, settings: Settings) -> MeetingPublic:
     return MeetingPublic(
         **_summary(meeting, settings).model_dump(),
         group_id=meeting.group_id,
+        cycle_id=meeting.cycle_id,
         video_url=meeting.video_url,
         plan=MeetingState.model_validate_json(meeting.state).plan,
     )

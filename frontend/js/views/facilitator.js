@@ -7,6 +7,7 @@ import { currentConsultationPlan, currentRecord, nameOf, nextStep, returnTargets
 import { Confirm, Empty, Layout, PrivateNotes, HiddenDrafts, RecordSharing, Section, StageRail, TimerControls } from "./common.js";
 import { CaseCard, ContractView, EarlierWork, EvaluationSummary, FollowUpView, LearningForm, LearningList, ProposalList } from "./parts.js";
 import { StageFeed } from "./observer.js";
+import { AttendancePanel, CharterControl, standingText, useLatestCycle } from "./cycle.js";
 
 const ROLE_ORDER = ["client", "scribe", "timekeeper", "consultant", "observer", "facilitator"];
 
@@ -60,7 +61,7 @@ export function FacilitatorView({ room, snap, state, me, can }) {
   </section>`;
 
   const main = html`${controls}
-    ${state.stage === "client_choice" && html`<${ChooseClient} room=${room} state=${state} />`}
+    ${state.stage === "client_choice" && html`<${ChooseClient} room=${room} state=${state} groupId=${snap.meeting?.group_id} />`}
     ${state.stage === "follow_up" && html`<${Section} id="s-follow-up" title=${t("section.follow_up")}><${FollowUpView} state=${state} /><//>`}
     ${record && ["presentation", "clarification", "contract", "consultation", "synthesis"].includes(state.stage) &&
     html`<div class="live-feed">
@@ -82,6 +83,8 @@ export function FacilitatorView({ room, snap, state, me, can }) {
   const aside = html`<${RecordSharing} room=${room} state=${state} me=${me} />
     <${Queue} room=${room} state=${state} can=${can} />
     <${People} room=${room} snap=${snap} state=${state} can=${can} />
+    <${AttendancePanel} room=${room} snap=${snap} state=${state} can=${can} />
+    <${CharterControl} room=${room} snap=${snap} state=${state} can=${can} />
     <${PrivateNotes} room=${room} state=${state} can=${can} />
     <${HiddenDrafts} room=${room} />`;
   return html`<${Layout} main=${main} aside=${aside} />`;
@@ -133,7 +136,11 @@ function People({ room, snap, state, can }) {
   </section>`;
 }
 
-function ChooseClient({ room, state }) {
+function ChooseClient({ room, state, groupId }) {
+  // Beside each name, where they stand in the cycle's rotation (has been client, due, absent).
+  const cycle = useLatestCycle(groupId);
+  const standing = Object.fromEntries((cycle?.members ?? []).map((r) => [r.id, standingText(cycle, r)]));
+  const label = (id) => (standing[id] ? `${nameOf(state, id)} — ${standing[id]}` : nameOf(state, id));
   return html`<${Section} id="s-choose" title=${t("section.choose_client")}>
     <${ProposalList} state=${state} />
     ${state.plan.consultations.map((c, index) => {
@@ -147,7 +154,7 @@ function ChooseClient({ room, state }) {
         <select id=${`choose-${index}`} value=${c.client ?? ""} data-testid=${`choose-client-${index}`}
           onChange=${(e) => e.currentTarget.value && room.send("choose_client", { consultation: index, member_id: e.currentTarget.value })}>
           <option value="">${t("facilitator.pick_client")}</option>
-          ${eligible.map((id) => html`<option value=${id}>${nameOf(state, id)}</option>`)}
+          ${eligible.map((id) => html`<option value=${id}>${label(id)}</option>`)}
         </select>
       </div>`;
     })}

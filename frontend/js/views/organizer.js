@@ -7,6 +7,7 @@ import { Confirm, Empty } from "./common.js";
 import { CopyLink, ErrorLine, Field, useAction } from "./forms.js";
 import { ScheduleForm } from "./schedule.js";
 import { CalendarFeed, CalendarLink, MailPanel, Refused, SendInvite, useMail } from "./mail.js";
+import { CharterPanel, CyclePanel } from "./cycle.js";
 
 function useHashRoute() {
   const [hash, setHash] = useState(location.hash);
@@ -107,8 +108,10 @@ function GroupPage({ group, onChanged }) {
       <div>
         <${Members} group=${group} members=${members} mail=${mail} onChanged=${() => { loadMembers(); loadMail(); }} />
         <${MailPanel} mail=${mail} onReload=${() => { loadMail(); loadMembers(); }} />
+        <${CharterPanel} group=${group} />
       </div>
       <div>
+        ${members && members.length > 0 && html`<${CyclePanel} group=${group} members=${members} onChanged=${loadMeetings} />`}
         <${Meetings} meetings=${meetings} />
         ${members && members.length > 0 && html`<${ScheduleForm} group=${group} members=${members} onScheduled=${loadMeetings} />`}
       </div>

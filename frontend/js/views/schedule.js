@@ -5,6 +5,7 @@ import { useState } from "preact/hooks";
 import { post } from "../api.js";
 import { t } from "../i18n.js";
 import { ErrorLine, Field, useAction } from "./forms.js";
+import { standingText, useLatestCycle } from "./cycle.js";
 
 const PRESETS = {
   120: [15, 20, 10, 40, 15, 20],
@@ -72,10 +73,14 @@ export function ScheduleForm({ group, members, onScheduled }) {
     </div>`;
   }
 
-  const select = (id, value, onChange, options, empty) => html`<select id=${id} value=${value} onChange=${(e) => onChange(e.currentTarget.value)}>
+  const select = (id, value, onChange, options, empty, label = (m) => m.name) => html`<select id=${id} value=${value} onChange=${(e) => onChange(e.currentTarget.value)}>
     ${empty && html`<option value="">${empty}</option>`}
-    ${options.map((m) => html`<option value=${m.id}>${m.name}</option>`)}
+    ${options.map((m) => html`<option value=${m.id}>${label(m)}</option>`)}
   </select>`;
+  // The cycle's rotation beside each possible client: has been client, planned, due, absent.
+  const cycle = useLatestCycle(group.id);
+  const standing = Object.fromEntries((cycle?.members ?? []).map((r) => [r.id, standingText(cycle, r)]));
+  const withStanding = (m) => (standing[m.id] ? `${m.name} — ${standing[m.id]}` : m.name);
 
   return html`<form class="panel editor schedule" onSubmit=${(e) => { e.preventDefault(); run(); }} data-testid="schedule-form">
     <h2>${t("schedule.title")}</h2>
@@ -111,7 +116,7 @@ export function ScheduleForm({ group, members, onScheduled }) {
         <legend>${t("schedule.consultation", { n: index + 1 })}</legend>
         <div class="field-row">
           <${Field} id=${`c${index}-client`} label=${t("role.client")}>
-            ${select(`c${index}-client`, c.client_id, (v) => change(index, { client_id: v }), others, t("schedule.client_later"))}
+            ${select(`c${index}-client`, c.client_id, (v) => change(index, { client_id: v }), others, t("schedule.client_later"), withStanding)}
           <//>
           <${Field} id=${`c${index}-preset`} label=${t("schedule.preset")}>
             <select id=${`c${index}-preset`} value=${c.preset} onChange=${(e) => {
