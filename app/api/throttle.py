@@ -1,7 +1,7 @@
 """Guessing secrets is slow and bounded: sign-in attempts are limited per account and per client
 address (a successful one gives its attempt back, so only failures add up), and password hashes
-run a few at a time in a process of their own, so that a flood of sign-ins cannot starve the
-live meetings served by this one.
+run a few at a time on low-priority threads of their own, so that a flood of sign-ins cannot
+starve the live meetings served by the same process.
 
 The limits are this process's own: with several processes behind a load balancer an attacker
 gets each process's allowance (see the README's scaling section).
@@ -13,12 +13,11 @@ import asyncio
 import contextlib
 import ipaddress
 import math
-import multiprocessing
 import os
+import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from concurrent.futures import ThreadPoolExecutor
 from typing import Annotated, TypeVar
 
 from fastapi import Depends
@@ -113,18 +112,16 @@ def client_address(connection: HTTPConnection) -> str:
 
 
 def _lower_priority() -> None:
-    """The hashing process yields the CPU to the server (nice 19; argon2's lane threads, which
-    its main thread starts, inherit it)."""
+    """Hash threads yield the CPU to the event loop (nice 19; Linux sets it per thread, and
+    argon2's own lane threads inherit it)."""
     with contextlib.suppress(AttributeError, OSError):
-        os.setpriority(os.PRIO_PROCESS, 0, 19)
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
 
 
-def _hashers(workers: int) -> ProcessPoolExecutor:
-    """Not threads of this process: argon2 maps and unmaps 64 MiB per hash, and a low-priority
-    thread holding this process's memory lock would stall the event loop behind it (measured:
-    p99 over a second on a busy machine). Forked from a clean fork server, not from here."""
-    context = multiprocessing.get_context("forkserver")
-    return ProcessPoolExecutor(workers, mp_context=context, initializer=_lower_priority)
+def _hashers(workers: int) -> ThreadPoolExecutor:
+    """Not the default executor, which serves the rest of the app. (A process of their own
+    would isolate them better, but its fork server outlives the server and holds its output.)"""
+    return ThreadPoolExecutor(workers, "password-hash", initializer=_lower_priority)
 
 
 class Guard:
@@ -163,7 +160,7 @@ class Guard:
             self.accounts.give_back(account, now)
 
     async def hash(self, fn: Callable[..., T], *args: str) -> T:
-        """Run a password hash or check in the hashing process, waiting briefly for a slot.
+        """Run a password hash or check on the hash threads, waiting briefly for a slot.
 
         When others wait, a slot rests after each hash in proportion to how long it took, so
         that a flood of them takes at most their share of the time: argon2 is memory-hard
@@ -180,9 +177,6 @@ class Guard:
         started = time.perf_counter()
         try:
             return await loop.run_in_executor(self._hashers, fn, *args)
-        except BrokenProcessPool:  # a worker died (killed, out of memory): start afresh
-            self._hashers = _hashers(self._workers)
-            raise HashingBusy("the server could not check the password; try again") from None
         finally:
             rest = (time.perf_counter() - started) * self._rest if self._waiting else 0.0
             loop.call_later(rest, self._slots.release)
