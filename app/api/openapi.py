@@ -12,6 +12,8 @@ from fastapi.openapi.utils import get_openapi
 from pydantic import BaseModel
 
 from app.api.routes.auth import Login
+from app.api.routes.charter import CharterAccept, CharterSave
+from app.api.routes.cycles import CycleCreate, SwapBody
 from app.api.routes.groups import GroupCreate, GroupUpdate
 from app.api.routes.invites import InviteAccept, InviteCreate
 from app.api.routes.meetings import MeetingCreate, MeetingUpdate
@@ -96,6 +98,18 @@ EXAMPLES: dict[type[BaseModel], dict[str, Any]] = {
         "consultations": [{"client_id": ANA, "preset": "90"}],
     },
     MeetingUpdate: {"scheduled_for": "2027-01-19T18:00:00-05:00"},
+    CycleCreate: {
+        "name": "2027 cycle",
+        "starts_at": "2027-01-12T18:00:00-05:00",
+        "rhythm_weeks": 4,
+        "planned_meetings": None,
+        "facilitator_id": ZOE,
+        "openers": ["check_in", "follow_up"],
+        "preset": "90",
+    },
+    SwapBody: {"member_ids": [ANA, ZOE]},
+    CharterSave: {"text": "What is said here stays here. We come to every meeting we can."},
+    CharterAccept: {"version": 1},
 }
 """One request body each; ``tests/api/test_openapi.py`` checks every one is accepted."""
 
