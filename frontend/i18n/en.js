@@ -241,6 +241,7 @@ export default {
   "case.type": "Type",
   "case.context": "Context (people, stakes, history, what you tried)",
   "case.question": "My question:",
+  "case.question_shown": "The question:",
   "case.question_placeholder": "How can I…?",
   "case.save": "Save the case",
   "client.your_case": "Your case",

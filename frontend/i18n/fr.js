@@ -239,6 +239,7 @@ export default {
   "case.type": "Type",
   "case.context": "Contexte (personnes, enjeux, historique, ce que vous avez essayé)",
   "case.question": "Ma question :",
+  "case.question_shown": "La question :",
   "case.question_placeholder": "Comment puis-je… ?",
   "case.save": "Enregistrer le cas",
   "client.your_case": "Votre cas",
