@@ -333,6 +333,7 @@ export default {
   "share.unshare": "Keep it private",
   "share.other_private": "{name} keeps this record private.",
   "share.other_shared": "{name} shares this record with the group.",
+  "share.own_part": "While a record is private, you see in it only what you wrote yourself.",
 
   "display.presenting": "{name} is presenting",
   "queue.title": "Speaking queue",
