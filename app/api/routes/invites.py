@@ -251,7 +251,7 @@ CONFIRMATION = {
         "for": "Ce lien d'invitation connecte <strong>{member}</strong> ({group}).",
         "now": "Ce navigateur est connecté en tant que <strong>{current}</strong>.",
         "continue": "Continuer en tant que {member}",
-        "stay": "Rester connecté en tant que {current}",
+        "stay": "Garder la session de {current}",
         "hint": "Si ce lien ne vous est pas destiné, restez\u00a0: rien ne change.",
     },
 }
