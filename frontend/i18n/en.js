@@ -241,6 +241,7 @@ export default {
   "case.type": "Type",
   "case.context": "Context (people, stakes, history, what you tried)",
   "case.question": "My question:",
+  "case.question_shown": "The question:",
   "case.question_placeholder": "How can I…?",
   "case.save": "Save the case",
   "client.your_case": "Your case",
@@ -332,6 +333,7 @@ export default {
   "share.unshare": "Keep it private",
   "share.other_private": "{name} keeps this record private.",
   "share.other_shared": "{name} shares this record with the group.",
+  "share.own_part": "While a record is private, you see in it only what you wrote yourself.",
 
   "display.presenting": "{name} is presenting",
   "queue.title": "Speaking queue",

@@ -106,6 +106,24 @@ async def test_an_expired_invite_is_refused(app: FastAPI, client: httpx.AsyncCli
         assert (await member.get("/api/me")).status_code == 401
 
 
+async def test_a_link_that_does_not_work_says_so_in_the_browsers_language(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    claire = await _claire(app, client)
+    path = await invite_path(client, claire["id"])
+    await client.post(f"/api/members/{claire['id']}/invite")  # a new link replaces this one
+    async with browser(app) as member:
+        french = {"Accept-Language": "fr-CA,fr;q=0.9"}
+        replaced = await member.get(path, headers=french)
+        assert replaced.status_code == 410
+        assert "n'est plus valide" in replaced.text
+        assert 'lang="fr"' in replaced.text
+        unknown = await member.get("/invite/made-up-token", headers=french)
+        assert "Ce lien d'invitation n'est pas valide." in unknown.text
+        english = await member.get(path, headers={"Accept-Language": "en-GB"})
+        assert "ask your organizer for a new one" in english.text
+
+
 async def test_an_unknown_invite_is_not_found(app: FastAPI, client: httpx.AsyncClient) -> None:
     async with browser(app) as member:
         response = await member.get("/invite/made-up-token")

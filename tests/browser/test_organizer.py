@@ -121,3 +121,28 @@ def test_organizer_goes_from_the_setup_link_to_a_meeting_room(
 
     for opened in (context, member, projector):
         opened.close()
+
+
+def test_the_next_member_added_starts_from_the_pages_language_again(
+    browser: Browser, server: LiveServer
+) -> None:
+    context = browser.new_context(locale="en-GB")
+    page = context.new_page()
+    page.goto(server.setup_link())
+    page.get_by_label("Name").fill("Olivia")
+    page.get_by_label("Email").fill("olivia@example.org")
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_label("Password again").fill(PASSWORD)
+    page.get_by_role("button", name="Create my account").click()
+    page.get_by_label("Group name").fill("Circle")
+    page.get_by_role("button", name="Create the group").click()
+    form = page.get_by_test_id("add-member")
+    form.get_by_label("Name").fill("Ana")
+    form.get_by_label("Language").select_option("fr")
+    form.get_by_role("button", name="Add").click()
+    expect(page.locator('[data-member="Ana"]')).to_contain_text("FR")
+    expect(form.get_by_label("Language")).to_have_value("en")
+    form.get_by_label("Name").fill("Ben")
+    form.get_by_role("button", name="Add").click()
+    expect(page.locator('[data-member="Ben"]')).to_contain_text("EN")
+    context.close()

@@ -133,7 +133,7 @@ async def open_invite(
     try:
         member, invite_id = await _find(session, settings, token)
     except AppError as exc:
-        return _page(exc.message, exc.status)
+        return _page(exc.message, exc.status, _reader_language(request, "en"))
     current = await identity(session, settings, previous)
     if current is not None and current.member_id != member.id:
         return await _confirmation(request, session, token, member, current)
@@ -146,12 +146,12 @@ async def confirm_invite(
 ) -> Response:
     """The confirmation page's form: signs in as the link's member, from that page only."""
     if not _same_origin(request, settings):
-        return _page(CROSS_SITE, PermissionDenied.status)
+        return _page(CROSS_SITE, PermissionDenied.status, _reader_language(request, "en"))
     token = await _form_token(request)
     try:
         member, invite_id = await _find(session, settings, token or "")
     except AppError as exc:
-        return _page(exc.message, exc.status)
+        return _page(exc.message, exc.status, _reader_language(request, "en"))
     return await _sign_in(session, settings, token or "", member, invite_id, previous)
 
 
@@ -251,7 +251,7 @@ CONFIRMATION = {
         "for": "Ce lien d'invitation connecte <strong>{member}</strong> ({group}).",
         "now": "Ce navigateur est connecté en tant que <strong>{current}</strong>.",
         "continue": "Continuer en tant que {member}",
-        "stay": "Rester connecté en tant que {current}",
+        "stay": "Garder la session de {current}",
         "hint": "Si ce lien ne vous est pas destiné, restez\u00a0: rien ne change.",
     },
 }
@@ -277,7 +277,7 @@ async def _confirmation(
     page = (
         f'<!doctype html><html lang="{language}"><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f'<link rel="stylesheet" href="/app.css"><title>Codev</title><main>'
+        f'<link rel="stylesheet" href="/app.css"><title>Codev</title><main class="narrow">'
         f"<h1>{text['title']}</h1><p>{text['for']}</p><p>{text['now']}</p>"
         '<form method="post" action="/invite">'
         f'<input type="hidden" name="token" value="{html.escape(token)}">'
@@ -303,12 +303,24 @@ def _reader_language(request: Request, fallback: str) -> str:
     return fallback if fallback in CONFIRMATION else "en"
 
 
-def _page(message: str, status_code: int) -> Response:
+# What a member reads when their link does not work, in the language their browser asks for.
+PAGE_FR = {
+    NOT_VALID: "Ce lien d'invitation n'est pas valide",
+    NO_LONGER_VALID: "Ce lien d'invitation n'est plus valide\u00a0: demandez-en un nouveau "
+    "à la personne qui organise votre groupe",
+    CROSS_SITE: "Cette connexion doit être confirmée sur la page du lien d'invitation",
+}
+
+
+def _page(message: str, status_code: int, language: str = "en") -> Response:
+    french = language == "fr" and message in PAGE_FR
+    text, home = (PAGE_FR[message], "Accueil") if french else (message.capitalize(), "Home")
     html = (
-        '<!doctype html><html lang="en"><meta charset="utf-8">'
+        f'<!doctype html><html lang="{"fr" if french else "en"}"><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>Codev</title><main><h1>Codev</h1><p>{message.capitalize()}.</p>"
-        '<p><a href="/">Home</a></p></main></html>'
+        '<link rel="stylesheet" href="/app.css">'
+        f'<title>Codev</title><main class="narrow"><h1>Codev</h1><p>{text}.</p>'
+        f'<p><a href="/">{home}</a></p></main></html>'
     )
     response = HTMLResponse(html, status_code=status_code)
     _private(response)

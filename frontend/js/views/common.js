@@ -75,9 +75,9 @@ function roleLabel(state, member, role) {
   if (!state || state.stage !== "ended" || role === "facilitator" || state.plan.consultations.length < 2) {
     return t(`role.${role}`);
   }
-  return state.plan.consultations
-    .map((_, n) => t("ended.held", { role: t(`role.${roleIn(state.plan, n, member)}`), n: n + 1 }))
-    .join(" · ");
+  const roles = state.plan.consultations.map((_, n) => roleIn(state.plan, n, member));
+  if (roles.every((r) => r === roles[0])) return t(`role.${roles[0]}`); // the same in both: once
+  return roles.map((r, n) => t("ended.held", { role: t(`role.${r}`), n: n + 1 })).join(" · ");
 }
 
 export function TopBar({ snap, role }) {
@@ -402,6 +402,9 @@ export function RecordSharing({ room, state, me }) {
           ${t(shared ? "share.unshare" : "share.share")}</button></div>
       </div>`;
     })}
+    ${me !== state.plan.facilitator &&
+    over.some(({ client, index }) => client !== me && !state.consultations[index].shared) &&
+    html`<p class="hint" data-testid="share-own-part">${t("share.own_part")}</p>`}
   </section>`;
 }
 

@@ -213,6 +213,7 @@ function AddMember({ group, onAdded }) {
     setName("");
     setEmail("");
     setFacilitator(false);
+    setLanguage(getLang()); // each new member starts from the page's language, not the last one's
     onAdded();
   });
   return html`<form class="editor add-member" onSubmit=${(e) => { e.preventDefault(); if (name.trim()) run(); }} data-testid="add-member">

@@ -50,7 +50,7 @@ export function CaseCard({ record, big = false, headingLevel = 3 }) {
     <${Heading} dir="auto" class="case-headline" data-testid="case-headline">${c.headline}<//>
     ${c.context && !big && html`<p dir="auto" class="text">${c.context}</p>`}
     ${c.question &&
-    html`<p class="case-question"><span class="label">${t("case.question")}</span> <span dir="auto" data-testid="case-question">${c.question}</span></p>`}
+    html`<p class="case-question"><span class="label">${t("case.question_shown")}</span> <span dir="auto" data-testid="case-question">${c.question}</span></p>`}
   </article>`;
 }
 
