@@ -103,6 +103,14 @@ class AnswerQuestion(_Command):
     text: Text
 
 
+class MarkAnsweredAloud(_Command):
+    """The client answered aloud: one click, no text; ``answered=False`` takes the mark back."""
+
+    type: Literal["mark_answered_aloud"] = "mark_answered_aloud"
+    question_id: ItemId
+    answered: bool = True
+
+
 # 3 Contract
 class SetContract(_Command):
     type: Literal["set_contract"] = "set_contract"
@@ -243,6 +251,7 @@ Command = Annotated[
     | SetCase
     | AskQuestion
     | AnswerQuestion
+    | MarkAnsweredAloud
     | SetContract
     | RephraseContract
     | AddContribution

@@ -95,6 +95,12 @@ class QuestionAnswered(_ConsultationEvent):
     answer: str
 
 
+class QuestionAnsweredAloud(_ConsultationEvent):
+    type: Literal["question_answered_aloud"] = "question_answered_aloud"
+    question_id: int
+    answered: bool
+
+
 class ContractSet(_ConsultationEvent):
     type: Literal["contract_set"] = "contract_set"
     contract: ContractVersion
@@ -225,6 +231,7 @@ Event = Annotated[
     | CaseSet
     | QuestionAsked
     | QuestionAnswered
+    | QuestionAnsweredAloud
     | ContractSet
     | ContractRephrased
     | ContributionAdded

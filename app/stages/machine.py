@@ -194,6 +194,19 @@ def _decide(ctx: _Context, command: c.Command) -> list[e.Event]:
                     answer=command.text,
                 )
             ]
+        case c.MarkAnsweredAloud():
+            found = _find(ctx.record.questions, command.question_id, "question")
+            if found.answered_aloud == command.answered:
+                return []
+            return [
+                e.QuestionAnsweredAloud(
+                    seq=ctx.next_seq(),
+                    at=now,
+                    consultation=ctx.index,
+                    question_id=found.id,
+                    answered=command.answered,
+                )
+            ]
         case c.SetContract():
             _limit(ctx.record.contract, s.MAX_CONTRACT_VERSIONS, "contract versions")
             version = s.ContractVersion(
@@ -533,6 +546,14 @@ def evolve(state: MeetingState, event: e.Event) -> None:
             assert record is not None
             record.questions = [
                 q.model_copy(update={"answer": event.answer, "answered_at": event.at})
+                if q.id == event.question_id
+                else q
+                for q in record.questions
+            ]
+        case e.QuestionAnsweredAloud():
+            assert record is not None
+            record.questions = [
+                q.model_copy(update={"answered_aloud": event.answered})
                 if q.id == event.question_id
                 else q
                 for q in record.questions

@@ -56,6 +56,7 @@ PERMISSIONS: dict[str, dict[Stage, frozenset[Role]]] = {
     # 2: consultants ask factual questions, the client answers.
     "ask_question": {CLARIFICATION: CONSULTING},
     "answer_question": {CLARIFICATION: frozenset({C})},
+    "mark_answered_aloud": {CLARIFICATION: frozenset({C})},
     # 3: the client states the request; consultants rephrase it.
     "set_contract": {CONTRACT: frozenset({C})},
     "rephrase_contract": {CONTRACT: CONSULTING},

@@ -59,6 +59,8 @@ class Question(_Record):
     at: datetime
     answer: str | None = None
     answered_at: datetime | None = None
+    answered_aloud: bool = False
+    """The client marked it answered aloud; unmarked and unwritten, a question stays neutral."""
 
 
 class ContractVersion(_Record):

@@ -22,6 +22,7 @@ DOCUMENTED = {
     "set_case": {"headline": "h", "topic_type": "preoccupation", "context": "c", "question": "q"},
     "ask_question": {"text": "Since when?"},
     "answer_question": {"question_id": 3, "text": "Since May"},
+    "mark_answered_aloud": {"question_id": 3, "answered": False},
     "set_contract": {"text": "Help me", "help_wanted": ["ideas", "resources"]},
     "rephrase_contract": {"text": "You want"},
     "add_contribution": {"kind": "hypothesis", "text": "Maybe"},

@@ -76,6 +76,7 @@ FIELDS: dict[str, dict[str, st.SearchStrategy[Any]]] = {
     },
     "ask_question": {"text": TEXT},
     "answer_question": {"question_id": ITEM, "text": TEXT},
+    "mark_answered_aloud": {"question_id": ITEM, "answered": st.booleans()},
     "set_contract": {
         "text": TEXT,
         "help_wanted": st.lists(

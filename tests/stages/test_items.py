@@ -122,6 +122,38 @@ def test_answering_a_question_that_does_not_exist_is_refused() -> None:
     _refused(state, CLIENT, c.AnswerQuestion(question_id=999, text="?"), NotFound)
 
 
+def test_the_client_marks_a_question_answered_aloud_in_one_command_and_may_take_it_back() -> None:
+    state = meeting_in_stage(Stage.CLARIFICATION, seeded=False)
+    state = act(state, KIM, c.AskQuestion(text="Since when?"))
+    state = act(state, KAI, c.AskQuestion(text="Who else knows?"))
+    first, second = state.consultations[0].questions
+    state, events = run(state, CLIENT, c.MarkAnsweredAloud(question_id=first.id))
+    assert [e.type for e in events] == ["question_answered_aloud"]
+    assert audience_of(events[0], state.plan) is None  # the room sees it, like a written answer
+    first, second = state.consultations[0].questions
+    assert (first.answered_aloud, first.answer) == (True, None)
+    assert second.answered_aloud is False
+    state = act(state, CLIENT, c.MarkAnsweredAloud(question_id=first.id, answered=False))
+    assert state.consultations[0].questions[0].answered_aloud is False
+
+
+def test_marking_a_question_answered_aloud_twice_changes_nothing() -> None:
+    state = act(meeting_in_stage(Stage.CLARIFICATION), KIM, c.AskQuestion(text="Since when?"))
+    question = state.consultations[0].questions[-1]
+    _no_op(state, CLIENT, c.MarkAnsweredAloud(question_id=question.id, answered=False))
+    state = act(state, CLIENT, c.MarkAnsweredAloud(question_id=question.id))
+    _no_op(state, CLIENT, c.MarkAnsweredAloud(question_id=question.id))
+
+
+def test_only_the_client_marks_an_existing_question_answered_aloud_during_clarification() -> None:
+    state = act(meeting_in_stage(Stage.CLARIFICATION), KIM, c.AskQuestion(text="Since when?"))
+    question = state.consultations[0].questions[-1]
+    _refused(state, KIM, c.MarkAnsweredAloud(question_id=question.id), Forbidden)
+    _refused(state, CLIENT, c.MarkAnsweredAloud(question_id=999), NotFound)
+    later = act(state, FACILITATOR, c.AdvanceStage(expected_stage=Stage.CLARIFICATION))
+    _refused(later, CLIENT, c.MarkAnsweredAloud(question_id=question.id), WrongStage)
+
+
 def test_observer_cannot_ask_questions() -> None:
     state = meeting_in_stage(Stage.CLARIFICATION)
     _refused(state, OBSERVER, c.AskQuestion(text="Why?"), Forbidden)

@@ -53,6 +53,7 @@ EXPECTED_EVENT: dict[str, str] = {
     "set_case": "case_set",
     "ask_question": "question_asked",
     "answer_question": "question_answered",
+    "mark_answered_aloud": "question_answered_aloud",
     "set_contract": "contract_set",
     "rephrase_contract": "contract_rephrased",
     "add_contribution": "contribution_added",
@@ -168,6 +169,9 @@ PREPARE: dict[str, Prepare] = {
     "ask_question": _plain(lambda s: c.AskQuestion(text="Who decides?")),
     "answer_question": _plain(
         lambda s: c.AnswerQuestion(question_id=_first_id(_record(s).questions), text="I do")
+    ),
+    "mark_answered_aloud": _plain(
+        lambda s: c.MarkAnsweredAloud(question_id=_first_id(_record(s).questions))
     ),
     "set_contract": _plain(lambda s: c.SetContract(text="Help me to decide")),
     "rephrase_contract": _plain(lambda s: c.RephraseContract(text="You want to decide")),

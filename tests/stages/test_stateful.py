@@ -157,6 +157,11 @@ class MeetingMachine(RuleBasedStateMachine):
             case "answer_question":
                 ids = [q.id for q in record.questions]
                 return c.AnswerQuestion(question_id=self._item_id(data, ids), text=text)
+            case "mark_answered_aloud":
+                ids = [q.id for q in record.questions]
+                return c.MarkAnsweredAloud(
+                    question_id=self._item_id(data, ids), answered=data.draw(st.booleans())
+                )
             case "set_contract":
                 wanted = data.draw(st.lists(st.sampled_from(HelpType), max_size=3))
                 return c.SetContract(text=text, help_wanted=tuple(wanted))
