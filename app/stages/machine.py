@@ -195,15 +195,15 @@ def _decide(ctx: _Context, command: c.Command) -> list[e.Event]:
                 )
             ]
         case c.MarkAnsweredAloud():
-            found = _find(ctx.record.questions, command.question_id, "question")
-            if found.answered_aloud == command.answered:
+            question = _find(ctx.record.questions, command.question_id, "question")
+            if question.answered_aloud == command.answered:
                 return []
             return [
                 e.QuestionAnsweredAloud(
                     seq=ctx.next_seq(),
                     at=now,
                     consultation=ctx.index,
-                    question_id=found.id,
+                    question_id=question.id,
                     answered=command.answered,
                 )
             ]

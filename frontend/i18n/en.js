@@ -255,6 +255,7 @@ export default {
   "questions.your_answer": "Your answer",
   "questions.edit_answer": "Change your answer",
   "questions.answer_send": "Answer",
+  "questions.answered_aloud": "Answered aloud",
   "questions.ask": "Your question",
   "questions.ask_hint": "A factual question (who, what, when, how much). No advice in disguise.",
   "questions.send": "Ask",

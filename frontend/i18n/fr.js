@@ -253,6 +253,7 @@ export default {
   "questions.your_answer": "Votre réponse",
   "questions.edit_answer": "Modifier votre réponse",
   "questions.answer_send": "Répondre",
+  "questions.answered_aloud": "Réponse donnée de vive voix",
   "questions.ask": "Votre question",
   "questions.ask_hint": "Une question d'information (qui, quoi, quand, combien). Pas de conseil déguisé.",
   "questions.send": "Poser",

@@ -34,6 +34,7 @@ export const PERMISSIONS = {
   set_case: { presentation: [C] },
   ask_question: { clarification: CONSULTING },
   answer_question: { clarification: [C] },
+  mark_answered_aloud: { clarification: [C] },
   set_contract: { contract: [C] },
   rephrase_contract: { contract: CONSULTING },
   add_contribution: { consultation: CONSULTING },

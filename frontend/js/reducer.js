@@ -78,6 +78,10 @@ export function evolve(state, event) {
           q.id === event.question_id ? { ...q, answer: event.answer, answered_at: event.at } : q,
         ),
       }));
+    case "question_answered_aloud":
+      return record((r) => ({
+        questions: r.questions.map((q) => (q.id === event.question_id ? { ...q, answered_aloud: event.answered } : q)),
+      }));
     case "contract_set":
       return record((r) => ({ contract: [...r.contract, event.contract] }));
     case "contract_rephrased":

@@ -108,6 +108,14 @@ export function QuestionList({ room, state, record, canAnswer = false, limit = n
         ${!limit && !display && html`<${By} state=${state} author=${q.author} at=${q.at} />`}
         ${q.answer !== null && q.answer !== undefined &&
         html`<p class="answer"><span class="label">${t("questions.answer")}</span> <span dir="auto" class="a-text">${q.answer}</span></p>`}
+        ${q.answered_aloud && !canAnswer && html`<p class="chip ok aloud" data-testid="answered-aloud">${t("questions.answered_aloud")}</p>`}
+        ${canAnswer &&
+        html`<div class="actions item-actions">
+          <button type="button" class=${`toggle${q.answered_aloud ? " on" : ""}`} aria-pressed=${q.answered_aloud ? "true" : "false"}
+            data-testid=${`aloud-${q.id}`}
+            onClick=${() => room.send("mark_answered_aloud", { question_id: q.id, answered: !q.answered_aloud })}>
+            ${t("questions.answered_aloud")}</button>
+        </div>`}
         ${canAnswer &&
         html`<${DraftField} room=${room} field=${`answer.${q.id}`} rows="2"
           label=${q.answer ? t("questions.edit_answer") : t("questions.your_answer")}
