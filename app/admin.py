@@ -48,6 +48,7 @@ CLIENT_EVENTS = frozenset(
         "contract_set",
         "contribution_marked",
         "client_signalled",
+        "signal_withdrawn",
         "synthesis_set",
         "action_item_saved",
         "action_item_removed",

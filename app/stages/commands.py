@@ -142,6 +142,13 @@ class SignalClient(_Command):
     contribution_id: ItemId | None = None
 
 
+class WithdrawSignal(_Command):
+    """The client takes back one of their signals (sent by mistake, or no longer needed)."""
+
+    type: Literal["withdraw_signal"] = "withdraw_signal"
+    signal_id: ItemId
+
+
 class AddScribeNote(_Command):
     type: Literal["add_scribe_note"] = "add_scribe_note"
     text: Annotated[str, Field(min_length=1, max_length=8_000)]
@@ -257,6 +264,7 @@ Command = Annotated[
     | AddContribution
     | MarkContribution
     | SignalClient
+    | WithdrawSignal
     | AddScribeNote
     | SetSynthesis
     | SaveActionItem

@@ -127,6 +127,11 @@ class ClientSignalled(_ConsultationEvent):
     signal: Signal
 
 
+class SignalWithdrawn(_ConsultationEvent):
+    type: Literal["signal_withdrawn"] = "signal_withdrawn"
+    signal_id: int
+
+
 class ScribeNoteAdded(_ConsultationEvent):
     type: Literal["scribe_note_added"] = "scribe_note_added"
     note: ScribeNote
@@ -237,6 +242,7 @@ Event = Annotated[
     | ContributionAdded
     | ContributionMarked
     | ClientSignalled
+    | SignalWithdrawn
     | ScribeNoteAdded
     | SynthesisSet
     | ActionItemSaved

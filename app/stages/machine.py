@@ -264,6 +264,13 @@ def _decide(ctx: _Context, command: c.Command) -> list[e.Event]:
                 id=seq, signal=command.signal, contribution_id=command.contribution_id, at=now
             )
             return [e.ClientSignalled(seq=seq, at=now, consultation=ctx.index, signal=signal)]
+        case c.WithdrawSignal():
+            _find(ctx.record.signals, command.signal_id, "signal")
+            return [
+                e.SignalWithdrawn(
+                    seq=ctx.next_seq(), at=now, consultation=ctx.index, signal_id=command.signal_id
+                )
+            ]
         case c.AddScribeNote():
             _limit(ctx.record.scribe_notes, s.MAX_SCRIBE_NOTES, "scribe notes")
             seq = ctx.next_seq()
@@ -576,6 +583,9 @@ def evolve(state: MeetingState, event: e.Event) -> None:
         case e.ClientSignalled():
             assert record is not None
             record.signals.append(event.signal)
+        case e.SignalWithdrawn():
+            assert record is not None
+            record.signals = [x for x in record.signals if x.id != event.signal_id]
         case e.ScribeNoteAdded():
             assert record is not None
             record.scribe_notes.append(event.note)

@@ -65,6 +65,7 @@ PERMISSIONS: dict[str, dict[Stage, frozenset[Role]]] = {
     "add_contribution": {CONSULTATION: CONSULTING},
     "mark_contribution": {CONSULTATION: frozenset({C}), SYNTHESIS: frozenset({C})},
     "signal": {CONSULTATION: frozenset({C})},
+    "withdraw_signal": {CONSULTATION: frozenset({C})},
     "add_scribe_note": {CONSULTATION: frozenset({S})},
     # 5: the client writes the synthesis and action plan; others listen.
     "set_synthesis": {SYNTHESIS: frozenset({C})},

@@ -40,6 +40,7 @@ export const PERMISSIONS = {
   add_contribution: { consultation: CONSULTING },
   mark_contribution: { consultation: [C], synthesis: [C] },
   signal: { consultation: [C] },
+  withdraw_signal: { consultation: [C] },
   add_scribe_note: { consultation: [S] },
   set_synthesis: { synthesis: [C] },
   save_action_item: { synthesis: [C] },

@@ -94,6 +94,8 @@ export function evolve(state, event) {
       }));
     case "client_signalled":
       return record((r) => ({ signals: [...r.signals, event.signal] }));
+    case "signal_withdrawn":
+      return record((r) => ({ signals: r.signals.filter((x) => x.id !== event.signal_id) }));
     case "scribe_note_added":
       return record((r) => ({ scribe_notes: [...r.scribe_notes, event.note] }));
     case "synthesis_set":

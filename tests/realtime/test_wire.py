@@ -28,6 +28,7 @@ DOCUMENTED = {
     "add_contribution": {"kind": "hypothesis", "text": "Maybe"},
     "mark_contribution": {"contribution_id": 7, "mark": None},
     "signal": {"signal": "off_contract", "contribution_id": 7},
+    "withdraw_signal": {"signal_id": 7},
     "add_scribe_note": {"text": "noted"},
     "set_synthesis": {"text": "I keep"},
     "save_action_item": {

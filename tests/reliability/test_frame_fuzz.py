@@ -97,6 +97,7 @@ FIELDS: dict[str, dict[str, st.SearchStrategy[Any]]] = {
         "mark": st.sampled_from(["keep", "maybe", None]),
     },
     "signal": {"signal": st.sampled_from(["off_contract", "please_clarify"])},
+    "withdraw_signal": {"signal_id": ITEM},
     "add_scribe_note": {"text": TEXT},
     "set_synthesis": {"text": st.text(max_size=80)},
     "save_action_item": {"action": TEXT, "due": st.dates().map(str), "indicator": TEXT},

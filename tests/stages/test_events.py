@@ -92,6 +92,8 @@ def _whole_meeting(*, no_trace: bool = False) -> tuple[MeetingState, MeetingStat
     next_stage()  # consultation again
     do(CLIENT, c.MarkContribution(contribution_id=contribution, mark="keep"))
     do(CLIENT, c.SignalClient(signal="please_clarify", contribution_id=contribution))
+    do(CLIENT, c.SignalClient(signal="off_contract"))
+    do(CLIENT, c.WithdrawSignal(signal_id=state.seq))
     do(SCRIBE, c.AddScribeNote(text="Kim: ask for a 1:1"))
     do(KAI, c.RaiseHand())
     do(KAI, c.LowerHand())
@@ -151,7 +153,7 @@ def test_every_event_type_appears_in_the_whole_meeting() -> None:
     _, _, events = _whole_meeting()
     kinds = {event.type for event in events}
     every = set(EVENT_ADAPTER.json_schema()["discriminator"]["mapping"])
-    assert len(every) == 33
+    assert len(every) == 34
     # Not commands' events: the end of a no-trace meeting, the wire's stand-in, and the
     # lobby replan from scheduling (tests/stages/test_replan.py).
     assert every - kinds == {"content_purged", "redacted", "plan_changed"}

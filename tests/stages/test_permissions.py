@@ -59,6 +59,7 @@ EXPECTED_EVENT: dict[str, str] = {
     "add_contribution": "contribution_added",
     "mark_contribution": "contribution_marked",
     "signal": "client_signalled",
+    "withdraw_signal": "signal_withdrawn",
     "add_scribe_note": "scribe_note_added",
     "set_synthesis": "synthesis_set",
     "save_action_item": "action_item_saved",
@@ -132,6 +133,13 @@ def _speaker_called(state: MeetingState, actor: str, role: Role) -> tuple[Meetin
     return state, c.ClearQueue()
 
 
+def _signalled(state: MeetingState, actor: str, role: Role) -> tuple[MeetingState, Command]:
+    if _may("signal", state.stage, Role.CLIENT):
+        state = act(state, CLIENT, c.SignalClient(signal=ClientSignal.OFF_CONTRACT))
+    signals = _record(state).signals
+    return state, c.WithdrawSignal(signal_id=signals[-1].id if signals else 1)
+
+
 CHARTER = "What is said here stays here."
 
 
@@ -189,6 +197,7 @@ PREPARE: dict[str, Prepare] = {
             contribution_id=_first_id(_record(s).contributions),
         )
     ),
+    "withdraw_signal": _signalled,
     "add_scribe_note": _plain(lambda s: c.AddScribeNote(text="Kim: meet one by one")),
     "set_synthesis": _plain(lambda s: c.SetSynthesis(text="I keep the one-to-ones")),
     "save_action_item": _plain(lambda s: c.SaveActionItem(action="Talk to HR")),

@@ -180,6 +180,9 @@ class MeetingMachine(RuleBasedStateMachine):
                 about = data.draw(st.sampled_from([None, self._item_id(data, ids)]))
                 signal = data.draw(st.sampled_from(ClientSignal))
                 return c.SignalClient(signal=signal, contribution_id=about)
+            case "withdraw_signal":
+                ids = [x.id for x in record.signals]
+                return c.WithdrawSignal(signal_id=self._item_id(data, ids))
             case "add_scribe_note":
                 return c.AddScribeNote(text=text)
             case "set_synthesis":

@@ -246,7 +246,8 @@ export function ContributionForm({ room }) {
   </div>`;
 }
 
-export function SignalList({ state, record }) {
+/** The client's signals: the server sends them to the facilitator and the client only. */
+export function SignalList({ room = null, state, record, canWithdraw = false }) {
   if (record.signals.length === 0) return null;
   const about = (id) => record.contributions.find((c) => c.id === id);
   return html`<ul class="items signals" data-testid="signals" aria-label=${t("signal.title")}>
@@ -255,6 +256,9 @@ export function SignalList({ state, record }) {
       return html`<li class="item signal" key=${s.id}>
         <p dir="auto" class="text"><strong>${t(`signal.${s.signal}`)}</strong>${c ? html` — <span dir="auto" class="quote">${c.text}</span>` : ""}</p>
         <p class="meta">${t("signal.from_client")} · ${time(s.at)}</p>
+        ${canWithdraw &&
+        html`<div class="actions item-actions"><button type="button" class="ghost small" data-testid=${`withdraw-signal-${s.id}`}
+          onClick=${() => room.send("withdraw_signal", { signal_id: s.id })}>${t("signal.withdraw")}</button></div>`}
       </li>`;
     })}
   </ul>`;
@@ -262,7 +266,7 @@ export function SignalList({ state, record }) {
 
 export function SignalButtons({ room }) {
   return html`<div class="actions signal-buttons" role="group" aria-labelledby="signal-label">
-    <span class="hint" id="signal-label">${t("signal.to_group")}</span>
+    <span class="hint" id="signal-label">${t("signal.to_facilitator")}</span>
     <button type="button" class="secondary" onClick=${() => room.send("signal", { signal: "off_contract" })}>${t("signal.off_contract")}</button>
     <button type="button" class="secondary" onClick=${() => room.send("signal", { signal: "please_clarify" })}>${t("signal.please_clarify")}</button>
   </div>`;
