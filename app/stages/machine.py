@@ -408,7 +408,10 @@ def _enter(ctx: _Context, step_index: int) -> e.StageChanged:
             if consultation.client is None:
                 raise InvalidCommand(f"choose a client for consultation {number} first")
     timer = None
-    if step.stage is not Stage.ENDED:
+    left = state.left_timers.get(step_index)
+    if left is not None:
+        timer = resume(left, ctx.now)  # back in a step: its remaining time, not a fresh one
+    elif step.stage is not Stage.ENDED:
         timer = start_timer(step_index, _minutes(state, step), ctx.now)
     ends = [conclusion_step(state.plan, index) for index in range(len(state.plan.consultations))]
     return e.StageChanged(
@@ -523,6 +526,9 @@ def evolve(state: MeetingState, event: e.Event) -> None:
     record = state.consultations[consultation] if isinstance(consultation, int) else None
     match event:
         case e.StageChanged():
+            if state.timer is not None:
+                state.left_timers[state.timer.step] = pause(state.timer, event.at)
+            state.left_timers.pop(event.step, None)
             state.step = event.step
             state.timer = event.timer
             state.ready = []

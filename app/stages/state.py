@@ -227,6 +227,8 @@ class MeetingState(BaseModel):
     step: int = 0
     """Index of the current step in ``agenda(plan)``."""
     timer: Timer | None = None
+    left_timers: dict[int, Timer] = {}
+    """The paused timer of each step left before its end, by step: it resumes on return."""
     consultations: list[ConsultationRecord] = []
     ready: list[str] = []
     """Who signalled "ready" in the current step."""

@@ -32,6 +32,18 @@ function updateRecord(state, index, change) {
   return { ...state, consultations };
 }
 
+/** The paused timer of each step left, by step (machine.py: it resumes when the step is entered). */
+function leftTimers(state, event) {
+  const left = { ...(state.left_timers ?? {}) };
+  const timer = state.timer;
+  if (timer) {
+    const remaining = timer.deadline === null ? timer.paused_remaining : (Date.parse(timer.deadline) - Date.parse(event.at)) / 1000;
+    left[timer.step] = { ...timer, deadline: null, paused_remaining: remaining };
+  }
+  delete left[event.step];
+  return left;
+}
+
 export function evolve(state, event) {
   if (event.seq !== state.seq + 1) throw new SeqGap(state.seq, event.seq);
   const next = { ...state, seq: event.seq };
@@ -41,6 +53,7 @@ export function evolve(state, event) {
     case "stage_changed":
       return {
         ...next,
+        left_timers: leftTimers(next, event),
         step: event.step,
         stage: event.stage,
         consultation: event.consultation,

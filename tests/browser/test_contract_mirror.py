@@ -100,6 +100,7 @@ def _scenario() -> tuple[MeetingState, MeetingState, list[Event]]:
     advance()  # clarification
     do(c.AskQuestion(text="Since when?"), "k")
     do(c.AnswerQuestion(question_id=state.consultations[0].questions[0].id, text="2 years"), "a")
+    do(c.MarkAnsweredAloud(question_id=state.consultations[0].questions[0].id), "a")
     advance()  # contract
     do(c.SetContract(text="Help me to", help_wanted=("ideas", "resources")), "a")
     do(c.RephraseContract(text="You want"), "s")
@@ -109,6 +110,8 @@ def _scenario() -> tuple[MeetingState, MeetingState, list[Event]]:
     first = state.consultations[0].contributions[0].id
     do(c.MarkContribution(contribution_id=first, mark="keep"), "a")
     do(c.SignalClient(signal="please_clarify", contribution_id=first), "a")
+    do(c.SignalClient(signal="off_contract"), "a")
+    do(c.WithdrawSignal(signal_id=state.seq), "a")
     do(c.AddScribeNote(text="note for Alice"), "s")
     do(c.ReturnToStage(expected_stage=state.stage, stage="contract"), "f")
     do(c.SetContract(text="Help me better to"), "a")
