@@ -245,6 +245,13 @@ class HideCharter(_Command):
     type: Literal["hide_charter"] = "hide_charter"
 
 
+class SetDisplayTimer(_Command):
+    """The facilitator shows or hides the timer on the room display (time advises, never presses)."""
+
+    type: Literal["set_display_timer"] = "set_display_timer"
+    shown: bool
+
+
 Command = Annotated[
     AdvanceStage
     | ReturnToStage
@@ -280,7 +287,8 @@ Command = Annotated[
     | ClearQueue
     | ConfirmAttendance
     | ShowCharter
-    | HideCharter,
+    | HideCharter
+    | SetDisplayTimer,
     Field(discriminator="type"),
 ]
 

@@ -220,6 +220,11 @@ class CharterHidden(_Event):
     type: Literal["charter_hidden"] = "charter_hidden"
 
 
+class DisplayTimerSet(_Event):
+    type: Literal["display_timer_set"] = "display_timer_set"
+    shown: bool
+
+
 class Redacted(_Event):
     """Stands in for an event the receiver may not see, so its ``seq`` stream stays gap-free."""
 
@@ -260,6 +265,7 @@ Event = Annotated[
     | AttendanceConfirmed
     | CharterShown
     | CharterHidden
+    | DisplayTimerSet
     | Redacted,
     Field(discriminator="type"),
 ]

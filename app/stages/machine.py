@@ -378,6 +378,10 @@ def _decide(ctx: _Context, command: c.Command) -> list[e.Event]:
             if state.charter is None:
                 return []
             return [e.CharterHidden(seq=ctx.next_seq(), at=now)]
+        case c.SetDisplayTimer():
+            if state.display_timer == command.shown:
+                return []
+            return [e.DisplayTimerSet(seq=ctx.next_seq(), at=now, shown=command.shown)]
         case _:
             assert_never(command)  # mypy proves every command is handled
 
@@ -646,5 +650,7 @@ def evolve(state: MeetingState, event: e.Event) -> None:
             state.charter = event.charter
         case e.CharterHidden():
             state.charter = None
+        case e.DisplayTimerSet():
+            state.display_timer = event.shown
         case _:
             assert_never(event)  # mypy proves every event is handled

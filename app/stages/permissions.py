@@ -97,6 +97,7 @@ PERMISSIONS: dict[str, dict[Stage, frozenset[Role]]] = {
     "confirm_attendance": _in((*LIVE, Stage.ENDED), FACILITATION),
     "show_charter": _in((LOBBY, *LIVE), FACILITATION),
     "hide_charter": _in((LOBBY, *LIVE), FACILITATION),
+    "set_display_timer": _in((LOBBY, *LIVE), FACILITATION),
 }
 
 STRICT_SILENT_CLIENT_REFUSES = frozenset({"signal"})

@@ -242,6 +242,8 @@ class MeetingState(BaseModel):
     """Attendance the facilitator confirmed, by member; the proposal comes from presence."""
     charter: ShownCharter | None = None
     """The charter shown to everyone, until the facilitator hides it."""
+    display_timer: bool = True
+    """Whether the room display shows the timer (everyone else always sees it)."""
 
     @property
     def current(self) -> Step:

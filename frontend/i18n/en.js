@@ -161,6 +161,7 @@ export default {
   "timer.pause": "Pause",
   "timer.resume": "Resume",
   "timer.plus1": "+1 min",
+  "timer.hide_on_display": "Hide the timer on the room display",
   "timer.plus5": "+5 min",
 
   "banner.step": "Stage {n} of 6",

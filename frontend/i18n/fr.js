@@ -159,6 +159,7 @@ export default {
   "timer.pause": "Pause",
   "timer.resume": "Reprendre",
   "timer.plus1": "+1 min",
+  "timer.hide_on_display": "Masquer le minuteur sur l'écran de la salle",
   "timer.plus5": "+5 min",
 
   "banner.step": "Étape {n} sur 6",

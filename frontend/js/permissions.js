@@ -58,6 +58,7 @@ export const PERMISSIONS = {
     conclusion: [...MEMBERS, O],
   },
   lower_hand: inStages(LIVE_STAGES, EVERYONE.filter((r) => r !== F)),
+  set_display_timer: inStages([LOBBY, ...LIVE_STAGES], FACILITATION),
   call_on: inStages(LIVE_STAGES, FACILITATION),
   clear_queue: inStages(LIVE_STAGES, FACILITATION),
   confirm_attendance: inStages([...LIVE_STAGES, "ended"], FACILITATION),

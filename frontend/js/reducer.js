@@ -107,6 +107,8 @@ export function evolve(state, event) {
       }));
     case "client_signalled":
       return record((r) => ({ signals: [...r.signals, event.signal] }));
+    case "display_timer_set":
+      return { ...next, display_timer: event.shown };
     case "signal_withdrawn":
       return record((r) => ({ signals: r.signals.filter((x) => x.id !== event.signal_id) }));
     case "scribe_note_added":

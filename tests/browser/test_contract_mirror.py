@@ -132,6 +132,7 @@ def _scenario() -> tuple[MeetingState, MeetingState, list[Event]]:
     do(c.ConfirmAttendance(member_id="k", status="excused"), "f")
     do(c.ShowCharter(version=2, text="We keep what is said here"), "f")
     do(c.HideCharter(), "f")
+    do(c.SetDisplayTimer(shown=False), "f")
     do(c.ShowCharter(version=3, text="And we come"), "f")
     advance()  # consultation 2: presentation
     do(c.ShareRecord(consultation=0, shared=True), "a")

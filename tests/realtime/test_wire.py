@@ -65,6 +65,7 @@ DOCUMENTED = {
     "confirm_attendance": {"member_id": "abc", "status": "excused"},
     "show_charter": {"version": 2, "text": "What is said here stays here."},
     "hide_charter": {},
+    "set_display_timer": {"shown": False},
 }
 
 

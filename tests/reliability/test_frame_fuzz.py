@@ -120,6 +120,7 @@ FIELDS: dict[str, dict[str, st.SearchStrategy[Any]]] = {
     },
     "show_charter": {"version": st.integers(1, 5), "text": TEXT},
     "hide_charter": {},
+    "set_display_timer": {"shown": st.booleans()},
 }
 
 CID = st.one_of(st.uuids().map(str), st.uuids().map(str), st.text(min_size=1, max_size=6))
@@ -142,7 +143,7 @@ FACILITATING = st.sampled_from(
     [
         *("advance_stage", "return_to_stage", "add_private_note", "extend_timer", "pause_timer"),
         *("resume_timer", "call_on", "clear_queue", "post_learning"),
-        *("confirm_attendance", "show_charter", "hide_charter"),
+        *("confirm_attendance", "show_charter", "hide_charter", "set_display_timer"),
     ]
 ).flatmap(lambda kind: st.fixed_dictionaries({"type": st.just(kind), "cid": CID, **FIELDS[kind]}))
 """Commands the fuzzing socket (the facilitator) may send in some stage: so some go through."""

@@ -114,6 +114,7 @@ def _whole_meeting(*, no_trace: bool = False) -> tuple[MeetingState, MeetingStat
     do(FACILITATOR, c.ConfirmAttendance(member_id=KAI, status="excused"))
     do(FACILITATOR, c.ShowCharter(version=1, text="We keep what is said here"))
     do(FACILITATOR, c.HideCharter())
+    do(FACILITATOR, c.SetDisplayTimer(shown=False))
     next_stage()  # second consultation: presentation
     do(CLIENT, c.ShareRecord(consultation=0, shared=True))
     do(KIM, c.SetCase(headline="My team", topic_type="project"))
@@ -153,7 +154,7 @@ def test_every_event_type_appears_in_the_whole_meeting() -> None:
     _, _, events = _whole_meeting()
     kinds = {event.type for event in events}
     every = set(EVENT_ADAPTER.json_schema()["discriminator"]["mapping"])
-    assert len(every) == 34
+    assert len(every) == 35
     # Not commands' events: the end of a no-trace meeting, the wire's stand-in, and the
     # lobby replan from scheduling (tests/stages/test_replan.py).
     assert every - kinds == {"content_purged", "redacted", "plan_changed"}

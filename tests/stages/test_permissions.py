@@ -76,6 +76,7 @@ EXPECTED_EVENT: dict[str, str] = {
     "confirm_attendance": "attendance_confirmed",
     "show_charter": "charter_shown",
     "hide_charter": "charter_hidden",
+    "set_display_timer": "display_timer_set",
 }
 
 
@@ -220,6 +221,7 @@ PREPARE: dict[str, Prepare] = {
     ),
     "show_charter": _plain(lambda s: c.ShowCharter(version=1, text=CHARTER)),
     "hide_charter": _charter_shown,
+    "set_display_timer": _plain(lambda s: c.SetDisplayTimer(shown=False)),
 }
 
 

@@ -221,6 +221,8 @@ class MeetingMachine(RuleBasedStateMachine):
                 return c.ShowCharter(version=data.draw(st.integers(1, 3)), text=text)
             case "hide_charter":
                 return c.HideCharter()
+            case "set_display_timer":
+                return c.SetDisplayTimer(shown=data.draw(st.booleans()))
             case _:
                 assert kind == "clear_queue"
                 return c.ClearQueue()
