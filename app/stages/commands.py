@@ -246,7 +246,7 @@ class HideCharter(_Command):
 
 
 class SetDisplayTimer(_Command):
-    """The facilitator shows or hides the timer on the room display (time advises, never presses)."""
+    """The facilitator shows or hides the room display's timer (time advises, never presses)."""
 
     type: Literal["set_display_timer"] = "set_display_timer"
     shown: bool

@@ -31,7 +31,11 @@ def test_going_back_resumes_the_stages_time_and_the_display_may_hide_the_timer(
         driver.close()
     olivia = open_person(browser, server, "Olivia", meeting.room_url, meeting.cookies["Olivia"])
     display = open_person(
-        browser, server, "display", meeting.display_url, locale="fr-FR",
+        browser,
+        server,
+        "display",
+        meeting.display_url,
+        locale="fr-FR",
         viewport={"width": 1920, "height": 1080},
     )
     f = olivia.page
