@@ -32,6 +32,8 @@ def audience_of(event: e.Event, plan: MeetingPlan) -> Audience | None:
     """Who may receive ``event``; everyone else gets it ``redacted`` (None: the whole meeting)."""
     if isinstance(event, e.PrivateNoteAdded):
         return frozenset({event.note.author})
+    if isinstance(event, e.ItemSetAside):
+        return frozenset({event.author, plan.facilitator})
     if isinstance(event, e.ContributionMarked | e.ClientSignalled | e.SignalWithdrawn):
         # The client's sorting and signals are for the facilitator, not a public box
         return owners(plan, event.consultation)

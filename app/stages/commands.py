@@ -149,6 +149,20 @@ class WithdrawSignal(_Command):
     signal_id: ItemId
 
 
+class WithdrawItem(_Command):
+    """An author takes back their own question, rephrasing or contribution, while its stage runs."""
+
+    type: Literal["withdraw_item"] = "withdraw_item"
+    item_id: ItemId
+
+
+class SetItemAside(_Command):
+    """The facilitator takes an item off the projector and the record (e.g. advice in disguise)."""
+
+    type: Literal["set_item_aside"] = "set_item_aside"
+    item_id: ItemId
+
+
 class AddScribeNote(_Command):
     type: Literal["add_scribe_note"] = "add_scribe_note"
     text: Annotated[str, Field(min_length=1, max_length=8_000)]
@@ -272,6 +286,8 @@ Command = Annotated[
     | MarkContribution
     | SignalClient
     | WithdrawSignal
+    | WithdrawItem
+    | SetItemAside
     | AddScribeNote
     | SetSynthesis
     | SaveActionItem

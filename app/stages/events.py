@@ -127,6 +127,23 @@ class ClientSignalled(_ConsultationEvent):
     signal: Signal
 
 
+class ItemWithdrawn(_ConsultationEvent):
+    """A question, rephrasing or contribution leaves the record: withdrawn, or set aside."""
+
+    type: Literal["item_withdrawn"] = "item_withdrawn"
+    item_id: int
+    set_aside: bool = False
+
+
+class ItemSetAside(_ConsultationEvent):
+    """Tells an author which of their items the facilitator set aside (``audience``: they two)."""
+
+    type: Literal["item_set_aside"] = "item_set_aside"
+    item_id: int
+    author: str
+    text: str
+
+
 class SignalWithdrawn(_ConsultationEvent):
     type: Literal["signal_withdrawn"] = "signal_withdrawn"
     signal_id: int
@@ -248,6 +265,8 @@ Event = Annotated[
     | ContributionMarked
     | ClientSignalled
     | SignalWithdrawn
+    | ItemWithdrawn
+    | ItemSetAside
     | ScribeNoteAdded
     | SynthesisSet
     | ActionItemSaved

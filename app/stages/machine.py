@@ -271,6 +271,8 @@ def _decide(ctx: _Context, command: c.Command) -> list[e.Event]:
                     seq=ctx.next_seq(), at=now, consultation=ctx.index, signal_id=command.signal_id
                 )
             ]
+        case c.WithdrawItem() | c.SetItemAside():
+            return _withdraw_item(ctx, command)
         case c.AddScribeNote():
             _limit(ctx.record.scribe_notes, s.MAX_SCRIBE_NOTES, "scribe notes")
             seq = ctx.next_seq()
@@ -496,6 +498,39 @@ def _confirm_attendance(ctx: _Context, command: c.ConfirmAttendance) -> list[e.E
     ]
 
 
+_ITEMS = {
+    Stage.CLARIFICATION: "questions",
+    Stage.CONTRACT: "rephrasings",
+    Stage.CONSULTATION: "contributions",
+}
+"""The items each stage collects, that their authors may withdraw while it is open."""
+
+
+def _withdraw_item(ctx: _Context, command: c.WithdrawItem | c.SetItemAside) -> list[e.Event]:
+    items: Sequence[s.Question | s.Rephrasing | s.Contribution]
+    items = getattr(ctx.record, _ITEMS[ctx.state.stage])
+    item = _find(items, command.item_id, "item of this stage")
+    aside = isinstance(command, c.SetItemAside)
+    if not aside and item.author != ctx.actor:
+        raise Forbidden("only its author withdraws an item")
+    told: list[e.Event] = []
+    if aside:
+        told.append(
+            e.ItemSetAside(
+                seq=ctx.next_seq(),
+                at=ctx.now,
+                consultation=ctx.index,
+                item_id=item.id,
+                author=item.author,
+                text=item.text,
+            )
+        )
+    gone = e.ItemWithdrawn(
+        seq=ctx.next_seq(), at=ctx.now, consultation=ctx.index, item_id=item.id, set_aside=aside
+    )
+    return [*told, gone]
+
+
 def _limit(items: Sequence[object], limit: int, what: str) -> None:
     if len(items) >= limit:
         raise LimitReached(f"this stage already holds {limit} {what}, the most it may")
@@ -593,6 +628,13 @@ def evolve(state: MeetingState, event: e.Event) -> None:
         case e.ClientSignalled():
             assert record is not None
             record.signals.append(event.signal)
+        case e.ItemWithdrawn():
+            assert record is not None
+            for name in _ITEMS.values():
+                kept = [x for x in getattr(record, name) if x.id != event.item_id]
+                setattr(record, name, kept)
+        case e.ItemSetAside():
+            pass  # the author is told; the item_withdrawn that follows removes it
         case e.SignalWithdrawn():
             assert record is not None
             record.signals = [x for x in record.signals if x.id != event.signal_id]

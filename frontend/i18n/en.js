@@ -252,6 +252,9 @@ export default {
   "client.what_you_kept": "Contributions, what you kept first",
   "consultant.listen_hint": "Listen; your private notes are for you alone.",
 
+  "items.withdraw": "Withdraw",
+  "items.set_aside": "Set aside",
+  "items.set_aside_notice": "The facilitator set aside what you wrote: “{text}”. It is off the screen and the record; you may say it differently.",
   "questions.none": "No questions yet.",
   "questions.answer": "Answer:",
   "questions.your_answer": "Your answer",

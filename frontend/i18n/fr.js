@@ -250,6 +250,9 @@ export default {
   "client.what_you_kept": "Contributions, ce que vous gardez en premier",
   "consultant.listen_hint": "Écoutez ; vos notes personnelles ne sont visibles que par vous.",
 
+  "items.withdraw": "Retirer",
+  "items.set_aside": "Mettre de côté",
+  "items.set_aside_notice": "L'animation a mis de côté ce que vous avez écrit : « {text} ». Ce n'est plus à l'écran ni au dossier ; vous pouvez le reformuler.",
   "questions.none": "Pas encore de questions.",
   "questions.answer": "Réponse :",
   "questions.your_answer": "Votre réponse",

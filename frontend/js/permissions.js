@@ -41,6 +41,8 @@ export const PERMISSIONS = {
   mark_contribution: { consultation: [C], synthesis: [C] },
   signal: { consultation: [C] },
   withdraw_signal: { consultation: [C] },
+  withdraw_item: { clarification: CONSULTING, contract: CONSULTING, consultation: CONSULTING },
+  set_item_aside: { clarification: FACILITATION, contract: FACILITATION, consultation: FACILITATION },
   add_scribe_note: { consultation: [S] },
   set_synthesis: { synthesis: [C] },
   save_action_item: { synthesis: [C] },

@@ -109,6 +109,12 @@ export function evolve(state, event) {
       return record((r) => ({ signals: [...r.signals, event.signal] }));
     case "display_timer_set":
       return { ...next, display_timer: event.shown };
+    case "item_withdrawn": {
+      const gone = (items) => items.filter((x) => x.id !== event.item_id);
+      return record((r) => ({ questions: gone(r.questions), rephrasings: gone(r.rephrasings), contributions: gone(r.contributions) }));
+    }
+    case "item_set_aside":
+      return next; // the author is told (store.js); the item_withdrawn that follows removes it
     case "signal_withdrawn":
       return record((r) => ({ signals: r.signals.filter((x) => x.id !== event.signal_id) }));
     case "scribe_note_added":

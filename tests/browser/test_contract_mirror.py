@@ -113,6 +113,10 @@ def _scenario() -> tuple[MeetingState, MeetingState, list[Event]]:
     do(c.SignalClient(signal="off_contract"), "a")
     do(c.WithdrawSignal(signal_id=state.seq), "a")
     do(c.AddScribeNote(text="note for Alice"), "s")
+    do(c.AddContribution(kind="suggestion", text="Just quit"), "k")
+    do(c.SetItemAside(item_id=state.seq), "f")
+    do(c.AddContribution(kind="reaction", text="oops"), "k")
+    do(c.WithdrawItem(item_id=state.seq), "k")
     do(c.ReturnToStage(expected_stage=state.stage, stage="contract"), "f")
     do(c.SetContract(text="Help me better to"), "a")
     advance()  # consultation again

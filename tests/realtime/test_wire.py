@@ -29,6 +29,8 @@ DOCUMENTED = {
     "mark_contribution": {"contribution_id": 7, "mark": None},
     "signal": {"signal": "off_contract", "contribution_id": 7},
     "withdraw_signal": {"signal_id": 7},
+    "withdraw_item": {"item_id": 4},
+    "set_item_aside": {"item_id": 4},
     "add_scribe_note": {"text": "noted"},
     "set_synthesis": {"text": "I keep"},
     "save_action_item": {

@@ -98,6 +98,8 @@ FIELDS: dict[str, dict[str, st.SearchStrategy[Any]]] = {
     },
     "signal": {"signal": st.sampled_from(["off_contract", "please_clarify"])},
     "withdraw_signal": {"signal_id": ITEM},
+    "withdraw_item": {"item_id": ITEM},
+    "set_item_aside": {"item_id": ITEM},
     "add_scribe_note": {"text": TEXT},
     "set_synthesis": {"text": st.text(max_size=80)},
     "save_action_item": {"action": TEXT, "due": st.dates().map(str), "indicator": TEXT},
@@ -144,6 +146,7 @@ FACILITATING = st.sampled_from(
         *("advance_stage", "return_to_stage", "add_private_note", "extend_timer", "pause_timer"),
         *("resume_timer", "call_on", "clear_queue", "post_learning"),
         *("confirm_attendance", "show_charter", "hide_charter", "set_display_timer"),
+        *("set_item_aside",),
     ]
 ).flatmap(lambda kind: st.fixed_dictionaries({"type": st.just(kind), "cid": CID, **FIELDS[kind]}))
 """Commands the fuzzing socket (the facilitator) may send in some stage: so some go through."""

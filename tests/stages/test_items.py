@@ -547,3 +547,59 @@ def test_roles_are_those_of_the_meeting_plan() -> None:
     state = meeting_in_stage(Stage.CONSULTATION)
     assert state.role_of(SCRIBE) is Role.SCRIBE
     assert state.role_of(STRANGER) is None
+
+
+# --- withdrawn and set aside --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("stage", "write", "field"),
+    [
+        (Stage.CLARIFICATION, c.AskQuestion(text="Why not resign?"), "questions"),
+        (Stage.CONTRACT, c.RephraseContract(text="You want to leave"), "rephrasings"),
+        (Stage.CONSULTATION, c.AddContribution(kind="suggestion", text="Resign"), "contributions"),
+    ],
+)
+def test_an_author_withdraws_their_own_item_while_its_stage_runs(
+    stage: Stage, write: c.Command, field: str
+) -> None:
+    state = act(meeting_in_stage(stage), KIM, write)
+    before = [x.id for x in getattr(state.consultations[0], field)]
+    state, events = run(state, KIM, c.WithdrawItem(item_id=state.seq))
+    assert [(e.type, e.set_aside) for e in events] == [("item_withdrawn", False)]
+    assert audience_of(events[0], state.plan) is None
+    assert [x.id for x in getattr(state.consultations[0], field)] == before[:-1]
+
+
+def test_nobody_withdraws_another_authors_item_nor_one_of_an_earlier_stage() -> None:
+    state = act(
+        meeting_in_stage(Stage.CONSULTATION), KIM, c.AddContribution(kind="reaction", text="Hm")
+    )
+    _refused(state, KAI, c.WithdrawItem(item_id=state.seq), Forbidden)
+    question = state.consultations[0].questions[0]  # asked in clarification, by Kim or another
+    _refused(state, question.author, c.WithdrawItem(item_id=question.id), NotFound)
+    later = act(state, FACILITATOR, c.AdvanceStage(expected_stage=Stage.CONSULTATION))
+    _refused(later, KIM, c.WithdrawItem(item_id=state.seq), WrongStage)
+
+
+def test_the_facilitator_sets_an_item_aside_and_only_its_author_is_told_what_it_said() -> None:
+    state = act(meeting_in_stage(Stage.CLARIFICATION), KIM, c.AskQuestion(text="Have you tried X?"))
+    item = state.seq
+    state, events = run(state, FACILITATOR, c.SetItemAside(item_id=item))
+    told, gone = events
+    assert told.type == "item_set_aside"
+    assert (told.author, told.text) == (KIM, "Have you tried X?")
+    assert audience_of(told, state.plan) == {KIM, FACILITATOR}
+    assert (gone.type, gone.set_aside, audience_of(gone, state.plan)) == (
+        "item_withdrawn",
+        True,
+        None,
+    )
+    assert item not in [q.id for q in state.consultations[0].questions]
+    assert "Have you tried X?" not in state.model_dump_json()  # gone from the record
+
+
+def test_only_the_facilitator_sets_an_item_aside() -> None:
+    state = act(meeting_in_stage(Stage.CLARIFICATION), KIM, c.AskQuestion(text="Why?"))
+    _refused(state, CLIENT, c.SetItemAside(item_id=state.seq), Forbidden)
+    _refused(state, FACILITATOR, c.SetItemAside(item_id=999), NotFound)

@@ -60,6 +60,8 @@ EXPECTED_EVENT: dict[str, str] = {
     "mark_contribution": "contribution_marked",
     "signal": "client_signalled",
     "withdraw_signal": "signal_withdrawn",
+    "withdraw_item": "item_withdrawn",
+    "set_item_aside": "item_set_aside",
     "add_scribe_note": "scribe_note_added",
     "set_synthesis": "synthesis_set",
     "save_action_item": "action_item_saved",
@@ -141,6 +143,32 @@ def _signalled(state: MeetingState, actor: str, role: Role) -> tuple[MeetingStat
     return state, c.WithdrawSignal(signal_id=signals[-1].id if signals else 1)
 
 
+_WRITE = {
+    Stage.CLARIFICATION: c.AskQuestion(text="Since when?"),
+    Stage.CONTRACT: c.RephraseContract(text="You want calm"),
+    Stage.CONSULTATION: c.AddContribution(kind="suggestion", text="Meet them"),
+}
+
+
+def _written_by(state: MeetingState, author: str, role: Role) -> tuple[MeetingState, int]:
+    """``author``'s new item of this stage, when they may write one: its id (else 1)."""
+    write = _WRITE.get(state.stage)
+    if write is None or author == STRANGER or not _may(write.type, state.stage, role):
+        return state, 1
+    state = act(state, author, write)
+    return state, state.seq
+
+
+def _own_item(state: MeetingState, actor: str, role: Role) -> tuple[MeetingState, Command]:
+    state, item = _written_by(state, actor, role)
+    return state, c.WithdrawItem(item_id=item)
+
+
+def _kims_item(state: MeetingState, actor: str, role: Role) -> tuple[MeetingState, Command]:
+    state, item = _written_by(state, KIM, Role.CONSULTANT)
+    return state, c.SetItemAside(item_id=item)
+
+
 CHARTER = "What is said here stays here."
 
 
@@ -199,6 +227,8 @@ PREPARE: dict[str, Prepare] = {
         )
     ),
     "withdraw_signal": _signalled,
+    "withdraw_item": _own_item,
+    "set_item_aside": _kims_item,
     "add_scribe_note": _plain(lambda s: c.AddScribeNote(text="Kim: meet one by one")),
     "set_synthesis": _plain(lambda s: c.SetSynthesis(text="I keep the one-to-ones")),
     "save_action_item": _plain(lambda s: c.SaveActionItem(action="Talk to HR")),

@@ -180,6 +180,12 @@ class MeetingMachine(RuleBasedStateMachine):
                 about = data.draw(st.sampled_from([None, self._item_id(data, ids)]))
                 signal = data.draw(st.sampled_from(ClientSignal))
                 return c.SignalClient(signal=signal, contribution_id=about)
+            case "withdraw_item" | "set_item_aside":
+                items = [*record.questions, *record.rephrasings, *record.contributions]
+                item = self._item_id(data, [x.id for x in items])
+                if kind == "set_item_aside":
+                    return c.SetItemAside(item_id=item)
+                return c.WithdrawItem(item_id=item)
             case "withdraw_signal":
                 ids = [x.id for x in record.signals]
                 return c.WithdrawSignal(signal_id=self._item_id(data, ids))

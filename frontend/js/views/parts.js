@@ -94,10 +94,29 @@ export function CaseForm({ room, record }) {
   </form>`;
 }
 
+/**
+ * While an item's stage runs: its author may withdraw it, the facilitator may set it aside (it
+ * leaves the projector and the record; its author is told). ``act`` is { room, me, can }.
+ */
+function ItemActions({ act, state, stage, item }) {
+  if (!act || state.stage !== stage) return null;
+  const own = item.author === act.me && act.can("withdraw_item");
+  const aside = item.author !== act.me && act.can("set_item_aside");
+  if (!own && !aside) return null;
+  return html`<div class="actions item-actions">
+    ${own &&
+    html`<button type="button" class="ghost small" data-testid=${`withdraw-${item.id}`}
+      onClick=${() => act.room.send("withdraw_item", { item_id: item.id })}>${t("items.withdraw")}</button>`}
+    ${aside &&
+    html`<button type="button" class="ghost small" data-testid=${`set-aside-${item.id}`}
+      onClick=${() => act.room.send("set_item_aside", { item_id: item.id })}>${t("items.set_aside")}</button>`}
+  </div>`;
+}
+
 // --- 2 clarification ------------------------------------------------------------------------
 
 /** Questions and their answers. An unanswered question is neutral: it may well be answered aloud. */
-export function QuestionList({ room, state, record, canAnswer = false, limit = null, display = false }) {
+export function QuestionList({ room, state, record, canAnswer = false, limit = null, display = false, act = null }) {
   let questions = record.questions;
   if (questions.length === 0) return html`<${Empty}>${t("questions.none")}<//>`;
   if (limit) questions = questions.slice(-limit);
@@ -106,6 +125,7 @@ export function QuestionList({ room, state, record, canAnswer = false, limit = n
       (q) => html`<li class="item question" key=${q.id}>
         <p dir="auto" class="text q-text">${q.text}</p>
         ${!limit && !display && html`<${By} state=${state} author=${q.author} at=${q.at} />`}
+        <${ItemActions} act=${act} state=${state} stage="clarification" item=${q} />
         ${q.answer !== null && q.answer !== undefined &&
         html`<p class="answer"><span class="label">${t("questions.answer")}</span> <span dir="auto" class="a-text">${q.answer}</span></p>`}
         ${q.answered_aloud && !canAnswer && html`<p class="chip ok aloud" data-testid="answered-aloud">${t("questions.answered_aloud")}</p>`}
@@ -153,13 +173,14 @@ export function ContractView({ state, record, big = false }) {
   </div>`;
 }
 
-export function RephrasingList({ state, record }) {
+export function RephrasingList({ state, record, act = null }) {
   if (record.rephrasings.length === 0) return html`<${Empty}>${t("rephrase.none")}<//>`;
   return html`<ul class="items" data-testid="rephrasings">
     ${record.rephrasings.map(
       (r) => html`<li class="item" key=${r.id}>
         <p dir="auto" class="text">${r.text}</p>
         <p class="meta">${nameOf(state, r.author)} · ${t("contract.about_version", { n: r.contract_version })}</p>
+        <${ItemActions} act=${act} state=${state} stage="contract" item=${r} />
       </li>`,
     )}
   </ul>`;
@@ -201,7 +222,7 @@ export function ContractForm({ room, record }) {
  * Contributions as they arrive. ``marks``: "edit" (the client sorts them), "show" or "hide";
  * ``canSignal``: the client may flag one as off contract / please clarify.
  */
-export function ContributionList({ room, state, record, marks = "hide", canSignal = false, limit = null, big = false }) {
+export function ContributionList({ room, state, record, marks = "hide", canSignal = false, limit = null, big = false, act = null }) {
   let items = record.contributions;
   if (items.length === 0) return html`<${Empty}>${t("contributions.none")}<//>`;
   if (limit) items = items.slice(-limit);
@@ -212,6 +233,7 @@ export function ContributionList({ room, state, record, marks = "hide", canSigna
         <p class="chip kind">${t(`kind.${c.kind}`)}</p>
         <p dir="auto" class="text c-text">${c.text}</p>
         ${!big && html`<${By} state=${state} author=${c.author} at=${c.at} />`}
+        <${ItemActions} act=${act} state=${state} stage="consultation" item=${c} />
         ${marks === "show" && c.mark && html`<p class="meta mark">${t(`mark.${c.mark}`)}</p>`}
         ${(marks === "edit" || canSignal) &&
         html`<div class="actions item-actions">
