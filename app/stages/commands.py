@@ -156,6 +156,14 @@ class WithdrawItem(_Command):
     item_id: ItemId
 
 
+class EditItem(_Command):
+    """An author rewrites their own question, rephrasing or contribution, while its stage runs."""
+
+    type: Literal["edit_item"] = "edit_item"
+    item_id: ItemId
+    text: Text
+
+
 class SetItemAside(_Command):
     """The facilitator takes an item off the projector and the record (e.g. advice in disguise)."""
 
@@ -287,6 +295,7 @@ Command = Annotated[
     | SignalClient
     | WithdrawSignal
     | WithdrawItem
+    | EditItem
     | SetItemAside
     | AddScribeNote
     | SetSynthesis

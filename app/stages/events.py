@@ -135,6 +135,13 @@ class ItemWithdrawn(_ConsultationEvent):
     set_aside: bool = False
 
 
+class ItemEdited(_ConsultationEvent):
+    type: Literal["item_edited"] = "item_edited"
+    item_id: int
+    author: str
+    text: str
+
+
 class ItemSetAside(_ConsultationEvent):
     """Tells an author which of their items the facilitator set aside (``audience``: they two)."""
 
@@ -266,6 +273,7 @@ Event = Annotated[
     | ClientSignalled
     | SignalWithdrawn
     | ItemWithdrawn
+    | ItemEdited
     | ItemSetAside
     | ScribeNoteAdded
     | SynthesisSet

@@ -273,6 +273,19 @@ def _decide(ctx: _Context, command: c.Command) -> list[e.Event]:
             ]
         case c.WithdrawItem() | c.SetItemAside():
             return _withdraw_item(ctx, command)
+        case c.EditItem():
+            own = _stage_item(ctx, command.item_id)
+            if own.text == command.text:
+                return []
+            edited = e.ItemEdited(
+                seq=ctx.next_seq(),
+                at=now,
+                consultation=ctx.index,
+                item_id=own.id,
+                author=own.author,
+                text=command.text,
+            )
+            return [edited]
         case c.AddScribeNote():
             _limit(ctx.record.scribe_notes, s.MAX_SCRIBE_NOTES, "scribe notes")
             seq = ctx.next_seq()
@@ -506,13 +519,21 @@ _ITEMS = {
 """The items each stage collects, that their authors may withdraw while it is open."""
 
 
-def _withdraw_item(ctx: _Context, command: c.WithdrawItem | c.SetItemAside) -> list[e.Event]:
+def _stage_item(
+    ctx: _Context, item_id: int, *, own: bool = True
+) -> s.Question | s.Rephrasing | s.Contribution:
+    """The current stage's item ``item_id``; with ``own``, only if the actor wrote it."""
     items: Sequence[s.Question | s.Rephrasing | s.Contribution]
     items = getattr(ctx.record, _ITEMS[ctx.state.stage])
-    item = _find(items, command.item_id, "item of this stage")
+    item = _find(items, item_id, "item of this stage")
+    if own and item.author != ctx.actor:
+        raise Forbidden("only its author changes an item")
+    return item
+
+
+def _withdraw_item(ctx: _Context, command: c.WithdrawItem | c.SetItemAside) -> list[e.Event]:
     aside = isinstance(command, c.SetItemAside)
-    if not aside and item.author != ctx.actor:
-        raise Forbidden("only its author withdraws an item")
+    item = _stage_item(ctx, command.item_id, own=not aside)
     told: list[e.Event] = []
     if aside:
         told.append(
@@ -633,6 +654,17 @@ def evolve(state: MeetingState, event: e.Event) -> None:
             for name in _ITEMS.values():
                 kept = [x for x in getattr(record, name) if x.id != event.item_id]
                 setattr(record, name, kept)
+        case e.ItemEdited():
+            assert record is not None
+            for name in _ITEMS.values():
+                setattr(
+                    record,
+                    name,
+                    [
+                        x.model_copy(update={"text": event.text}) if x.id == event.item_id else x
+                        for x in getattr(record, name)
+                    ],
+                )
         case e.ItemSetAside():
             pass  # the author is told; the item_withdrawn that follows removes it
         case e.SignalWithdrawn():

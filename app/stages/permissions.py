@@ -69,6 +69,7 @@ PERMISSIONS: dict[str, dict[Stage, frozenset[Role]]] = {
     "add_scribe_note": {CONSULTATION: frozenset({S})},
     # 2-4: an author takes back their item; the facilitator sets one aside (its author is told).
     "withdraw_item": _in((CLARIFICATION, CONTRACT, CONSULTATION), CONSULTING),
+    "edit_item": _in((CLARIFICATION, CONTRACT, CONSULTATION), CONSULTING),
     "set_item_aside": _in((CLARIFICATION, CONTRACT, CONSULTATION), FACILITATION),
     # 5: the client writes the synthesis and action plan; others listen.
     "set_synthesis": {SYNTHESIS: frozenset({C})},

@@ -206,6 +206,7 @@ export default {
   "drafts.discard": "Discard",
   "field.question": "Question",
   "field.answer": "Answer",
+  "field.edit": "A new wording",
   "field.rephrasing": "Rephrasing",
   "field.contribution.text": "Contribution",
   "field.scribe-note": "Note for the client",
@@ -253,6 +254,9 @@ export default {
   "consultant.listen_hint": "Listen; your private notes are for you alone.",
 
   "items.withdraw": "Withdraw",
+  "items.edit": "Edit",
+  "items.edit_label": "Your new wording",
+  "items.save": "Save",
   "items.set_aside": "Set aside",
   "items.set_aside_notice": "The facilitator set aside what you wrote: “{text}”. It is off the screen and the record; you may say it differently.",
   "questions.none": "No questions yet.",

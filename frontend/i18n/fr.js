@@ -204,6 +204,7 @@ export default {
   "drafts.discard": "Supprimer",
   "field.question": "Question",
   "field.answer": "Réponse",
+  "field.edit": "Une nouvelle formulation",
   "field.rephrasing": "Reformulation",
   "field.contribution.text": "Contribution",
   "field.scribe-note": "Note pour la personne cliente",
@@ -251,6 +252,9 @@ export default {
   "consultant.listen_hint": "Écoutez ; vos notes personnelles ne sont visibles que par vous.",
 
   "items.withdraw": "Retirer",
+  "items.edit": "Modifier",
+  "items.edit_label": "Votre nouvelle formulation",
+  "items.save": "Enregistrer",
   "items.set_aside": "Mettre de côté",
   "items.set_aside_notice": "L'animation a mis de côté ce que vous avez écrit : « {text} ». Ce n'est plus à l'écran ni au dossier ; vous pouvez le reformuler.",
   "questions.none": "Pas encore de questions.",

@@ -42,6 +42,7 @@ export const PERMISSIONS = {
   signal: { consultation: [C] },
   withdraw_signal: { consultation: [C] },
   withdraw_item: { clarification: CONSULTING, contract: CONSULTING, consultation: CONSULTING },
+  edit_item: { clarification: CONSULTING, contract: CONSULTING, consultation: CONSULTING },
   set_item_aside: { clarification: FACILITATION, contract: FACILITATION, consultation: FACILITATION },
   add_scribe_note: { consultation: [S] },
   set_synthesis: { synthesis: [C] },

@@ -113,6 +113,10 @@ export function evolve(state, event) {
       const gone = (items) => items.filter((x) => x.id !== event.item_id);
       return record((r) => ({ questions: gone(r.questions), rephrasings: gone(r.rephrasings), contributions: gone(r.contributions) }));
     }
+    case "item_edited": {
+      const edit = (items) => items.map((x) => (x.id === event.item_id ? { ...x, text: event.text } : x));
+      return record((r) => ({ questions: edit(r.questions), rephrasings: edit(r.rephrasings), contributions: edit(r.contributions) }));
+    }
     case "item_set_aside":
       return next; // the author is told (store.js); the item_withdrawn that follows removes it
     case "signal_withdrawn":

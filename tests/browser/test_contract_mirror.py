@@ -116,7 +116,8 @@ def _scenario() -> tuple[MeetingState, MeetingState, list[Event]]:
     do(c.AddContribution(kind="suggestion", text="Just quit"), "k")
     do(c.SetItemAside(item_id=state.seq), "f")
     do(c.AddContribution(kind="reaction", text="oops"), "k")
-    do(c.WithdrawItem(item_id=state.seq), "k")
+    do(c.EditItem(item_id=state.seq, text="oops, better"), "k")
+    do(c.WithdrawItem(item_id=state.seq - 1), "k")
     do(c.ReturnToStage(expected_stage=state.stage, stage="contract"), "f")
     do(c.SetContract(text="Help me better to"), "a")
     advance()  # consultation again

@@ -1,4 +1,4 @@
-"""Authors take back their own items while the stage runs; the facilitator sets one aside (here
+"""Authors rewrite or take back their own items while the stage runs; the facilitator sets one aside (here
 advice in disguise in clarification): it leaves the projector and the record, and only its
 author (in French here) is told what it said."""
 
@@ -53,8 +53,19 @@ def test_the_facilitator_sets_advice_aside_and_an_author_withdraws_their_questio
         asked = ben.page.locator(".question", has_text="Since when has it lasted?")
         expect(asked).to_have_count(1, timeout=SOON)
         expect(display.page.get_by_test_id("questions")).to_contain_text("Since when", timeout=SOON)
+        asked.get_by_role("button", name="Edit").click()
+        editor = asked.get_by_label("Your new wording")
+        expect(editor).to_have_value("Since when has it lasted?")
+        editor.fill("Since when, exactly, has it lasted?")
         for person in (olivia, ben):
             assert_no_axe_violations(person.page)
+        asked.get_by_role("button", name="Save").click()
+        asked = ben.page.locator(".question", has_text="Since when, exactly")
+        for person in (olivia, ana, display):
+            expect(person.page.get_by_test_id("questions")).to_contain_text(
+                "Since when, exactly, has it lasted?", timeout=SOON
+            )
+        expect(asked.get_by_label("Your new wording")).to_have_count(0, timeout=SOON)
         asked.get_by_role("button", name="Withdraw").click()  # one click, while the stage runs
         for person in (olivia, ben, ana, display):
             expect(person.page.locator("main")).not_to_contain_text("Since when", timeout=SOON)

@@ -30,6 +30,7 @@ DOCUMENTED = {
     "signal": {"signal": "off_contract", "contribution_id": 7},
     "withdraw_signal": {"signal_id": 7},
     "withdraw_item": {"item_id": 4},
+    "edit_item": {"item_id": 4, "text": "Since when, exactly?"},
     "set_item_aside": {"item_id": 4},
     "add_scribe_note": {"text": "noted"},
     "set_synthesis": {"text": "I keep"},

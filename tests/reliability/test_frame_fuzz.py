@@ -99,6 +99,7 @@ FIELDS: dict[str, dict[str, st.SearchStrategy[Any]]] = {
     "signal": {"signal": st.sampled_from(["off_contract", "please_clarify"])},
     "withdraw_signal": {"signal_id": ITEM},
     "withdraw_item": {"item_id": ITEM},
+    "edit_item": {"item_id": ITEM, "text": TEXT},
     "set_item_aside": {"item_id": ITEM},
     "add_scribe_note": {"text": TEXT},
     "set_synthesis": {"text": st.text(max_size=80)},

@@ -84,7 +84,8 @@ def _whole_meeting(*, no_trace: bool = False) -> tuple[MeetingState, MeetingStat
     do(KIM, c.AskQuestion(text="Should you not just fire him?"))
     do(FACILITATOR, c.SetItemAside(item_id=state.seq))
     do(KIM, c.AskQuestion(text="Sorry, since when?"))
-    do(KIM, c.WithdrawItem(item_id=state.seq))
+    do(KIM, c.EditItem(item_id=state.seq, text="Since when, exactly?"))
+    do(KIM, c.WithdrawItem(item_id=state.seq - 1))
     next_stage()  # contract
     do(CLIENT, c.SetContract(text="Help me to talk to my boss", help_wanted=("ideas",)))
     do(SCRIBE, c.RephraseContract(text="You want words"))
@@ -158,7 +159,7 @@ def test_every_event_type_appears_in_the_whole_meeting() -> None:
     _, _, events = _whole_meeting()
     kinds = {event.type for event in events}
     every = set(EVENT_ADAPTER.json_schema()["discriminator"]["mapping"])
-    assert len(every) == 37
+    assert len(every) == 38
     # Not commands' events: the end of a no-trace meeting, the wire's stand-in, and the
     # lobby replan from scheduling (tests/stages/test_replan.py).
     assert every - kinds == {"content_purged", "redacted", "plan_changed"}

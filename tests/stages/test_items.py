@@ -603,3 +603,13 @@ def test_only_the_facilitator_sets_an_item_aside() -> None:
     state = act(meeting_in_stage(Stage.CLARIFICATION), KIM, c.AskQuestion(text="Why?"))
     _refused(state, CLIENT, c.SetItemAside(item_id=state.seq), Forbidden)
     _refused(state, FACILITATOR, c.SetItemAside(item_id=999), NotFound)
+
+
+def test_an_author_rewrites_their_own_item_and_nobody_else_may() -> None:
+    state = act(meeting_in_stage(Stage.CONTRACT), KIM, c.RephraseContract(text="You want peace"))
+    item = state.seq
+    state, events = run(state, KIM, c.EditItem(item_id=item, text="You want calm in the team"))
+    assert [(e.type, e.author) for e in events] == [("item_edited", KIM)]
+    assert state.consultations[0].rephrasings[-1].text == "You want calm in the team"
+    assert run(state, KIM, c.EditItem(item_id=item, text="You want calm in the team"))[1] == []
+    _refused(state, KAI, c.EditItem(item_id=item, text="Mine now"), Forbidden)

@@ -61,6 +61,7 @@ EXPECTED_EVENT: dict[str, str] = {
     "signal": "client_signalled",
     "withdraw_signal": "signal_withdrawn",
     "withdraw_item": "item_withdrawn",
+    "edit_item": "item_edited",
     "set_item_aside": "item_set_aside",
     "add_scribe_note": "scribe_note_added",
     "set_synthesis": "synthesis_set",
@@ -164,6 +165,11 @@ def _own_item(state: MeetingState, actor: str, role: Role) -> tuple[MeetingState
     return state, c.WithdrawItem(item_id=item)
 
 
+def _own_edit(state: MeetingState, actor: str, role: Role) -> tuple[MeetingState, Command]:
+    state, item = _written_by(state, actor, role)
+    return state, c.EditItem(item_id=item, text="Said better")
+
+
 def _kims_item(state: MeetingState, actor: str, role: Role) -> tuple[MeetingState, Command]:
     state, item = _written_by(state, KIM, Role.CONSULTANT)
     return state, c.SetItemAside(item_id=item)
@@ -228,6 +234,7 @@ PREPARE: dict[str, Prepare] = {
     ),
     "withdraw_signal": _signalled,
     "withdraw_item": _own_item,
+    "edit_item": _own_edit,
     "set_item_aside": _kims_item,
     "add_scribe_note": _plain(lambda s: c.AddScribeNote(text="Kim: meet one by one")),
     "set_synthesis": _plain(lambda s: c.SetSynthesis(text="I keep the one-to-ones")),

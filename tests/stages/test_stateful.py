@@ -180,6 +180,9 @@ class MeetingMachine(RuleBasedStateMachine):
                 about = data.draw(st.sampled_from([None, self._item_id(data, ids)]))
                 signal = data.draw(st.sampled_from(ClientSignal))
                 return c.SignalClient(signal=signal, contribution_id=about)
+            case "edit_item":
+                items = [*record.questions, *record.rephrasings, *record.contributions]
+                return c.EditItem(item_id=self._item_id(data, [x.id for x in items]), text=text)
             case "withdraw_item" | "set_item_aside":
                 items = [*record.questions, *record.rephrasings, *record.contributions]
                 item = self._item_id(data, [x.id for x in items])

@@ -100,10 +100,22 @@ export function CaseForm({ room, record }) {
  */
 function ItemActions({ act, state, stage, item }) {
   if (!act || state.stage !== stage) return null;
+  return html`<${ItemActionsHere} act=${act} item=${item} />`;
+}
+
+function ItemActionsHere({ act, item }) {
+  const field = `edit.${item.id}`;
+  const [editing, setEditing] = useDraft(act.room.scope, field); // an open editor is a draft: it survives reloads
   const own = item.author === act.me && act.can("withdraw_item");
   const aside = item.author !== act.me && act.can("set_item_aside");
   if (!own && !aside) return null;
+  if (own && editing !== null) {
+    return html`<${DraftField} room=${act.room} field=${field} label=${t("items.edit_label")} submitLabel=${t("items.save")} rows="2"
+      onSubmit=${(text, meta) => act.room.send("edit_item", { item_id: item.id, text }, meta)} />`;
+  }
   return html`<div class="actions item-actions">
+    ${own &&
+    html`<button type="button" class="ghost small" data-testid=${`edit-${item.id}`} onClick=${() => setEditing(item.text)}>${t("items.edit")}</button>`}
     ${own &&
     html`<button type="button" class="ghost small" data-testid=${`withdraw-${item.id}`}
       onClick=${() => act.room.send("withdraw_item", { item_id: item.id })}>${t("items.withdraw")}</button>`}
