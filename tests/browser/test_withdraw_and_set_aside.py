@@ -1,6 +1,6 @@
-"""Authors rewrite or take back their own items while the stage runs; the facilitator sets one aside (here
-advice in disguise in clarification): it leaves the projector and the record, and only its
-author (in French here) is told what it said."""
+"""Authors rewrite or take back their own items while the stage runs; the facilitator sets one
+aside (here advice in disguise in clarification): it leaves the projector and the record, and
+only its author (in French here) is told what it said."""
 
 from __future__ import annotations
 
