@@ -44,9 +44,11 @@ CLIENT_EVENTS = frozenset(
     {
         "case_set",
         "question_answered",
+        "question_answered_aloud",
         "contract_set",
         "contribution_marked",
         "client_signalled",
+        "signal_withdrawn",
         "synthesis_set",
         "action_item_saved",
         "action_item_removed",
@@ -242,6 +244,7 @@ def theirs(state: MeetingState, member_id: str) -> list[dict[str, Any]]:
             if item["kind"] == "questions":  # the answer is the client's, not theirs
                 item.pop("answer", None)
                 item.pop("answered_at", None)
+                item.pop("answered_aloud", None)
         for key in ("learnings", "evaluations"):
             if member_id in record[key]:
                 out.append({"kind": key, **where, **record[key][member_id]})
@@ -425,7 +428,7 @@ def _without(state: MeetingState, member_id: str) -> MeetingState:
         if state.plan.consultations[index].client == member_id:
             record.update(case=None, contract=[], synthesis="", action_items=[], signals=[])
             for question in record["questions"]:
-                question.update(answer=None, answered_at=None)
+                question.update(answer=None, answered_at=None, answered_aloud=False)
             for contribution in record["contributions"]:
                 contribution["mark"] = None
     return MeetingState.model_validate(data)

@@ -32,7 +32,10 @@ def audience_of(event: e.Event, plan: MeetingPlan) -> Audience | None:
     """Who may receive ``event``; everyone else gets it ``redacted`` (None: the whole meeting)."""
     if isinstance(event, e.PrivateNoteAdded):
         return frozenset({event.note.author})
-    if isinstance(event, e.ContributionMarked):
+    if isinstance(event, e.ItemSetAside):
+        return frozenset({event.author, plan.facilitator})
+    if isinstance(event, e.ContributionMarked | e.ClientSignalled | e.SignalWithdrawn):
+        # The client's sorting and signals are for the facilitator, not a public box
         return owners(plan, event.consultation)
     return None
 
@@ -61,7 +64,7 @@ def record_seen_by(
         return record
     unmarked = [x.model_copy(update={"mark": None}) if x.mark else x for x in record.contributions]
     if not keeps_private(state, consultation, member):
-        return record.model_copy(update={"contributions": unmarked})
+        return record.model_copy(update={"contributions": unmarked, "signals": []})
     return ConsultationRecord(
         contributions=[x for x in unmarked if x.author == member],
         learnings={a: x for a, x in record.learnings.items() if a == member},

@@ -103,6 +103,14 @@ class AnswerQuestion(_Command):
     text: Text
 
 
+class MarkAnsweredAloud(_Command):
+    """The client answered aloud: one click, no text; ``answered=False`` takes the mark back."""
+
+    type: Literal["mark_answered_aloud"] = "mark_answered_aloud"
+    question_id: ItemId
+    answered: bool = True
+
+
 # 3 Contract
 class SetContract(_Command):
     type: Literal["set_contract"] = "set_contract"
@@ -132,6 +140,35 @@ class SignalClient(_Command):
     type: Literal["signal"] = "signal"
     signal: ClientSignal
     contribution_id: ItemId | None = None
+
+
+class WithdrawSignal(_Command):
+    """The client takes back one of their signals (sent by mistake, or no longer needed)."""
+
+    type: Literal["withdraw_signal"] = "withdraw_signal"
+    signal_id: ItemId
+
+
+class WithdrawItem(_Command):
+    """An author takes back their own question, rephrasing or contribution, while its stage runs."""
+
+    type: Literal["withdraw_item"] = "withdraw_item"
+    item_id: ItemId
+
+
+class EditItem(_Command):
+    """An author rewrites their own question, rephrasing or contribution, while its stage runs."""
+
+    type: Literal["edit_item"] = "edit_item"
+    item_id: ItemId
+    text: Text
+
+
+class SetItemAside(_Command):
+    """The facilitator takes an item off the projector and the record (e.g. advice in disguise)."""
+
+    type: Literal["set_item_aside"] = "set_item_aside"
+    item_id: ItemId
 
 
 class AddScribeNote(_Command):
@@ -230,6 +267,13 @@ class HideCharter(_Command):
     type: Literal["hide_charter"] = "hide_charter"
 
 
+class SetDisplayTimer(_Command):
+    """The facilitator shows or hides the room display's timer (time advises, never presses)."""
+
+    type: Literal["set_display_timer"] = "set_display_timer"
+    shown: bool
+
+
 Command = Annotated[
     AdvanceStage
     | ReturnToStage
@@ -243,11 +287,16 @@ Command = Annotated[
     | SetCase
     | AskQuestion
     | AnswerQuestion
+    | MarkAnsweredAloud
     | SetContract
     | RephraseContract
     | AddContribution
     | MarkContribution
     | SignalClient
+    | WithdrawSignal
+    | WithdrawItem
+    | EditItem
+    | SetItemAside
     | AddScribeNote
     | SetSynthesis
     | SaveActionItem
@@ -263,7 +312,8 @@ Command = Annotated[
     | ClearQueue
     | ConfirmAttendance
     | ShowCharter
-    | HideCharter,
+    | HideCharter
+    | SetDisplayTimer,
     Field(discriminator="type"),
 ]
 

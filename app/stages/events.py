@@ -95,6 +95,12 @@ class QuestionAnswered(_ConsultationEvent):
     answer: str
 
 
+class QuestionAnsweredAloud(_ConsultationEvent):
+    type: Literal["question_answered_aloud"] = "question_answered_aloud"
+    question_id: int
+    answered: bool
+
+
 class ContractSet(_ConsultationEvent):
     type: Literal["contract_set"] = "contract_set"
     contract: ContractVersion
@@ -119,6 +125,35 @@ class ContributionMarked(_ConsultationEvent):
 class ClientSignalled(_ConsultationEvent):
     type: Literal["client_signalled"] = "client_signalled"
     signal: Signal
+
+
+class ItemWithdrawn(_ConsultationEvent):
+    """A question, rephrasing or contribution leaves the record: withdrawn, or set aside."""
+
+    type: Literal["item_withdrawn"] = "item_withdrawn"
+    item_id: int
+    set_aside: bool = False
+
+
+class ItemEdited(_ConsultationEvent):
+    type: Literal["item_edited"] = "item_edited"
+    item_id: int
+    author: str
+    text: str
+
+
+class ItemSetAside(_ConsultationEvent):
+    """Tells an author which of their items the facilitator set aside (``audience``: they two)."""
+
+    type: Literal["item_set_aside"] = "item_set_aside"
+    item_id: int
+    author: str
+    text: str
+
+
+class SignalWithdrawn(_ConsultationEvent):
+    type: Literal["signal_withdrawn"] = "signal_withdrawn"
+    signal_id: int
 
 
 class ScribeNoteAdded(_ConsultationEvent):
@@ -209,6 +244,11 @@ class CharterHidden(_Event):
     type: Literal["charter_hidden"] = "charter_hidden"
 
 
+class DisplayTimerSet(_Event):
+    type: Literal["display_timer_set"] = "display_timer_set"
+    shown: bool
+
+
 class Redacted(_Event):
     """Stands in for an event the receiver may not see, so its ``seq`` stream stays gap-free."""
 
@@ -225,11 +265,16 @@ Event = Annotated[
     | CaseSet
     | QuestionAsked
     | QuestionAnswered
+    | QuestionAnsweredAloud
     | ContractSet
     | ContractRephrased
     | ContributionAdded
     | ContributionMarked
     | ClientSignalled
+    | SignalWithdrawn
+    | ItemWithdrawn
+    | ItemEdited
+    | ItemSetAside
     | ScribeNoteAdded
     | SynthesisSet
     | ActionItemSaved
@@ -247,6 +292,7 @@ Event = Annotated[
     | AttendanceConfirmed
     | CharterShown
     | CharterHidden
+    | DisplayTimerSet
     | Redacted,
     Field(discriminator="type"),
 ]

@@ -194,6 +194,19 @@ def _decide(ctx: _Context, command: c.Command) -> list[e.Event]:
                     answer=command.text,
                 )
             ]
+        case c.MarkAnsweredAloud():
+            question = _find(ctx.record.questions, command.question_id, "question")
+            if question.answered_aloud == command.answered:
+                return []
+            return [
+                e.QuestionAnsweredAloud(
+                    seq=ctx.next_seq(),
+                    at=now,
+                    consultation=ctx.index,
+                    question_id=question.id,
+                    answered=command.answered,
+                )
+            ]
         case c.SetContract():
             _limit(ctx.record.contract, s.MAX_CONTRACT_VERSIONS, "contract versions")
             version = s.ContractVersion(
@@ -251,6 +264,28 @@ def _decide(ctx: _Context, command: c.Command) -> list[e.Event]:
                 id=seq, signal=command.signal, contribution_id=command.contribution_id, at=now
             )
             return [e.ClientSignalled(seq=seq, at=now, consultation=ctx.index, signal=signal)]
+        case c.WithdrawSignal():
+            _find(ctx.record.signals, command.signal_id, "signal")
+            return [
+                e.SignalWithdrawn(
+                    seq=ctx.next_seq(), at=now, consultation=ctx.index, signal_id=command.signal_id
+                )
+            ]
+        case c.WithdrawItem() | c.SetItemAside():
+            return _withdraw_item(ctx, command)
+        case c.EditItem():
+            own = _stage_item(ctx, command.item_id)
+            if own.text == command.text:
+                return []
+            edited = e.ItemEdited(
+                seq=ctx.next_seq(),
+                at=now,
+                consultation=ctx.index,
+                item_id=own.id,
+                author=own.author,
+                text=command.text,
+            )
+            return [edited]
         case c.AddScribeNote():
             _limit(ctx.record.scribe_notes, s.MAX_SCRIBE_NOTES, "scribe notes")
             seq = ctx.next_seq()
@@ -358,6 +393,10 @@ def _decide(ctx: _Context, command: c.Command) -> list[e.Event]:
             if state.charter is None:
                 return []
             return [e.CharterHidden(seq=ctx.next_seq(), at=now)]
+        case c.SetDisplayTimer():
+            if state.display_timer == command.shown:
+                return []
+            return [e.DisplayTimerSet(seq=ctx.next_seq(), at=now, shown=command.shown)]
         case _:
             assert_never(command)  # mypy proves every command is handled
 
@@ -388,7 +427,10 @@ def _enter(ctx: _Context, step_index: int) -> e.StageChanged:
             if consultation.client is None:
                 raise InvalidCommand(f"choose a client for consultation {number} first")
     timer = None
-    if step.stage is not Stage.ENDED:
+    left = state.left_timers.get(step_index)
+    if left is not None:
+        timer = resume(left, ctx.now)  # back in a step: its remaining time, not a fresh one
+    elif step.stage is not Stage.ENDED:
         timer = start_timer(step_index, _minutes(state, step), ctx.now)
     ends = [conclusion_step(state.plan, index) for index in range(len(state.plan.consultations))]
     return e.StageChanged(
@@ -469,6 +511,47 @@ def _confirm_attendance(ctx: _Context, command: c.ConfirmAttendance) -> list[e.E
     ]
 
 
+_ITEMS = {
+    Stage.CLARIFICATION: "questions",
+    Stage.CONTRACT: "rephrasings",
+    Stage.CONSULTATION: "contributions",
+}
+"""The items each stage collects, that their authors may withdraw while it is open."""
+
+
+def _stage_item(
+    ctx: _Context, item_id: int, *, own: bool = True
+) -> s.Question | s.Rephrasing | s.Contribution:
+    """The current stage's item ``item_id``; with ``own``, only if the actor wrote it."""
+    items: Sequence[s.Question | s.Rephrasing | s.Contribution]
+    items = getattr(ctx.record, _ITEMS[ctx.state.stage])
+    item = _find(items, item_id, "item of this stage")
+    if own and item.author != ctx.actor:
+        raise Forbidden("only its author changes an item")
+    return item
+
+
+def _withdraw_item(ctx: _Context, command: c.WithdrawItem | c.SetItemAside) -> list[e.Event]:
+    aside = isinstance(command, c.SetItemAside)
+    item = _stage_item(ctx, command.item_id, own=not aside)
+    told: list[e.Event] = []
+    if aside:
+        told.append(
+            e.ItemSetAside(
+                seq=ctx.next_seq(),
+                at=ctx.now,
+                consultation=ctx.index,
+                item_id=item.id,
+                author=item.author,
+                text=item.text,
+            )
+        )
+    gone = e.ItemWithdrawn(
+        seq=ctx.next_seq(), at=ctx.now, consultation=ctx.index, item_id=item.id, set_aside=aside
+    )
+    return [*told, gone]
+
+
 def _limit(items: Sequence[object], limit: int, what: str) -> None:
     if len(items) >= limit:
         raise LimitReached(f"this stage already holds {limit} {what}, the most it may")
@@ -503,6 +586,9 @@ def evolve(state: MeetingState, event: e.Event) -> None:
     record = state.consultations[consultation] if isinstance(consultation, int) else None
     match event:
         case e.StageChanged():
+            if state.timer is not None:
+                state.left_timers[state.timer.step] = pause(state.timer, event.at)
+            state.left_timers.pop(event.step, None)
             state.step = event.step
             state.timer = event.timer
             state.ready = []
@@ -537,6 +623,14 @@ def evolve(state: MeetingState, event: e.Event) -> None:
                 else q
                 for q in record.questions
             ]
+        case e.QuestionAnsweredAloud():
+            assert record is not None
+            record.questions = [
+                q.model_copy(update={"answered_aloud": event.answered})
+                if q.id == event.question_id
+                else q
+                for q in record.questions
+            ]
         case e.ContractSet():
             assert record is not None
             record.contract.append(event.contract)
@@ -555,6 +649,27 @@ def evolve(state: MeetingState, event: e.Event) -> None:
         case e.ClientSignalled():
             assert record is not None
             record.signals.append(event.signal)
+        case e.ItemWithdrawn():
+            assert record is not None
+            for name in _ITEMS.values():
+                kept = [x for x in getattr(record, name) if x.id != event.item_id]
+                setattr(record, name, kept)
+        case e.ItemEdited():
+            assert record is not None
+            for name in _ITEMS.values():
+                setattr(
+                    record,
+                    name,
+                    [
+                        x.model_copy(update={"text": event.text}) if x.id == event.item_id else x
+                        for x in getattr(record, name)
+                    ],
+                )
+        case e.ItemSetAside():
+            pass  # the author is told; the item_withdrawn that follows removes it
+        case e.SignalWithdrawn():
+            assert record is not None
+            record.signals = [x for x in record.signals if x.id != event.signal_id]
         case e.ScribeNoteAdded():
             assert record is not None
             record.scribe_notes.append(event.note)
@@ -609,5 +724,7 @@ def evolve(state: MeetingState, event: e.Event) -> None:
             state.charter = event.charter
         case e.CharterHidden():
             state.charter = None
+        case e.DisplayTimerSet():
+            state.display_timer = event.shown
         case _:
             assert_never(event)  # mypy proves every event is handled

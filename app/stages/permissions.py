@@ -56,6 +56,7 @@ PERMISSIONS: dict[str, dict[Stage, frozenset[Role]]] = {
     # 2: consultants ask factual questions, the client answers.
     "ask_question": {CLARIFICATION: CONSULTING},
     "answer_question": {CLARIFICATION: frozenset({C})},
+    "mark_answered_aloud": {CLARIFICATION: frozenset({C})},
     # 3: the client states the request; consultants rephrase it.
     "set_contract": {CONTRACT: frozenset({C})},
     "rephrase_contract": {CONTRACT: CONSULTING},
@@ -64,7 +65,12 @@ PERMISSIONS: dict[str, dict[Stage, frozenset[Role]]] = {
     "add_contribution": {CONSULTATION: CONSULTING},
     "mark_contribution": {CONSULTATION: frozenset({C}), SYNTHESIS: frozenset({C})},
     "signal": {CONSULTATION: frozenset({C})},
+    "withdraw_signal": {CONSULTATION: frozenset({C})},
     "add_scribe_note": {CONSULTATION: frozenset({S})},
+    # 2-4: an author takes back their item; the facilitator sets one aside (its author is told).
+    "withdraw_item": _in((CLARIFICATION, CONTRACT, CONSULTATION), CONSULTING),
+    "edit_item": _in((CLARIFICATION, CONTRACT, CONSULTATION), CONSULTING),
+    "set_item_aside": _in((CLARIFICATION, CONTRACT, CONSULTATION), FACILITATION),
     # 5: the client writes the synthesis and action plan; others listen.
     "set_synthesis": {SYNTHESIS: frozenset({C})},
     "save_action_item": {SYNTHESIS: frozenset({C})},
@@ -95,6 +101,7 @@ PERMISSIONS: dict[str, dict[Stage, frozenset[Role]]] = {
     "confirm_attendance": _in((*LIVE, Stage.ENDED), FACILITATION),
     "show_charter": _in((LOBBY, *LIVE), FACILITATION),
     "hide_charter": _in((LOBBY, *LIVE), FACILITATION),
+    "set_display_timer": _in((LOBBY, *LIVE), FACILITATION),
 }
 
 STRICT_SILENT_CLIENT_REFUSES = frozenset({"signal"})

@@ -59,6 +59,8 @@ class Question(_Record):
     at: datetime
     answer: str | None = None
     answered_at: datetime | None = None
+    answered_aloud: bool = False
+    """The client marked it answered aloud; unmarked and unwritten, a question stays neutral."""
 
 
 class ContractVersion(_Record):
@@ -225,6 +227,8 @@ class MeetingState(BaseModel):
     step: int = 0
     """Index of the current step in ``agenda(plan)``."""
     timer: Timer | None = None
+    left_timers: dict[int, Timer] = {}
+    """The paused timer of each step left before its end, by step: it resumes on return."""
     consultations: list[ConsultationRecord] = []
     ready: list[str] = []
     """Who signalled "ready" in the current step."""
@@ -238,6 +242,8 @@ class MeetingState(BaseModel):
     """Attendance the facilitator confirmed, by member; the proposal comes from presence."""
     charter: ShownCharter | None = None
     """The charter shown to everyone, until the facilitator hides it."""
+    display_timer: bool = True
+    """Whether the room display shows the timer (everyone else always sees it)."""
 
     @property
     def current(self) -> Step:

@@ -32,6 +32,18 @@ function updateRecord(state, index, change) {
   return { ...state, consultations };
 }
 
+/** The paused timer of each step left, by step (machine.py: it resumes when the step is entered). */
+function leftTimers(state, event) {
+  const left = { ...(state.left_timers ?? {}) };
+  const timer = state.timer;
+  if (timer) {
+    const remaining = timer.deadline === null ? timer.paused_remaining : (Date.parse(timer.deadline) - Date.parse(event.at)) / 1000;
+    left[timer.step] = { ...timer, deadline: null, paused_remaining: remaining };
+  }
+  delete left[event.step];
+  return left;
+}
+
 export function evolve(state, event) {
   if (event.seq !== state.seq + 1) throw new SeqGap(state.seq, event.seq);
   const next = { ...state, seq: event.seq };
@@ -41,6 +53,7 @@ export function evolve(state, event) {
     case "stage_changed":
       return {
         ...next,
+        left_timers: leftTimers(next, event),
         step: event.step,
         stage: event.stage,
         consultation: event.consultation,
@@ -78,6 +91,10 @@ export function evolve(state, event) {
           q.id === event.question_id ? { ...q, answer: event.answer, answered_at: event.at } : q,
         ),
       }));
+    case "question_answered_aloud":
+      return record((r) => ({
+        questions: r.questions.map((q) => (q.id === event.question_id ? { ...q, answered_aloud: event.answered } : q)),
+      }));
     case "contract_set":
       return record((r) => ({ contract: [...r.contract, event.contract] }));
     case "contract_rephrased":
@@ -90,6 +107,20 @@ export function evolve(state, event) {
       }));
     case "client_signalled":
       return record((r) => ({ signals: [...r.signals, event.signal] }));
+    case "display_timer_set":
+      return { ...next, display_timer: event.shown };
+    case "item_withdrawn": {
+      const gone = (items) => items.filter((x) => x.id !== event.item_id);
+      return record((r) => ({ questions: gone(r.questions), rephrasings: gone(r.rephrasings), contributions: gone(r.contributions) }));
+    }
+    case "item_edited": {
+      const edit = (items) => items.map((x) => (x.id === event.item_id ? { ...x, text: event.text } : x));
+      return record((r) => ({ questions: edit(r.questions), rephrasings: edit(r.rephrasings), contributions: edit(r.contributions) }));
+    }
+    case "item_set_aside":
+      return next; // the author is told (store.js); the item_withdrawn that follows removes it
+    case "signal_withdrawn":
+      return record((r) => ({ signals: r.signals.filter((x) => x.id !== event.signal_id) }));
     case "scribe_note_added":
       return record((r) => ({ scribe_notes: [...r.scribe_notes, event.note] }));
     case "synthesis_set":

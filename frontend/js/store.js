@@ -172,6 +172,9 @@ export class Room {
     }
     this.update({ state });
     if (event.type === "stage_changed") this.announceStage(state);
+    if (event.type === "item_set_aside" && event.author === this.snapshot.you?.member_id) {
+      this.notify(t("items.set_aside_notice", { text: event.text }));
+    }
     this.afterChange(before, state);
   }
 

@@ -100,6 +100,7 @@ def _scenario() -> tuple[MeetingState, MeetingState, list[Event]]:
     advance()  # clarification
     do(c.AskQuestion(text="Since when?"), "k")
     do(c.AnswerQuestion(question_id=state.consultations[0].questions[0].id, text="2 years"), "a")
+    do(c.MarkAnsweredAloud(question_id=state.consultations[0].questions[0].id), "a")
     advance()  # contract
     do(c.SetContract(text="Help me to", help_wanted=("ideas", "resources")), "a")
     do(c.RephraseContract(text="You want"), "s")
@@ -109,7 +110,14 @@ def _scenario() -> tuple[MeetingState, MeetingState, list[Event]]:
     first = state.consultations[0].contributions[0].id
     do(c.MarkContribution(contribution_id=first, mark="keep"), "a")
     do(c.SignalClient(signal="please_clarify", contribution_id=first), "a")
+    do(c.SignalClient(signal="off_contract"), "a")
+    do(c.WithdrawSignal(signal_id=state.seq), "a")
     do(c.AddScribeNote(text="note for Alice"), "s")
+    do(c.AddContribution(kind="suggestion", text="Just quit"), "k")
+    do(c.SetItemAside(item_id=state.seq), "f")
+    do(c.AddContribution(kind="reaction", text="oops"), "k")
+    do(c.EditItem(item_id=state.seq, text="oops, better"), "k")
+    do(c.WithdrawItem(item_id=state.seq - 1), "k")
     do(c.ReturnToStage(expected_stage=state.stage, stage="contract"), "f")
     do(c.SetContract(text="Help me better to"), "a")
     advance()  # consultation again
@@ -129,6 +137,7 @@ def _scenario() -> tuple[MeetingState, MeetingState, list[Event]]:
     do(c.ConfirmAttendance(member_id="k", status="excused"), "f")
     do(c.ShowCharter(version=2, text="We keep what is said here"), "f")
     do(c.HideCharter(), "f")
+    do(c.SetDisplayTimer(shown=False), "f")
     do(c.ShowCharter(version=3, text="And we come"), "f")
     advance()  # consultation 2: presentation
     do(c.ShareRecord(consultation=0, shared=True), "a")

@@ -22,11 +22,16 @@ DOCUMENTED = {
     "set_case": {"headline": "h", "topic_type": "preoccupation", "context": "c", "question": "q"},
     "ask_question": {"text": "Since when?"},
     "answer_question": {"question_id": 3, "text": "Since May"},
+    "mark_answered_aloud": {"question_id": 3, "answered": False},
     "set_contract": {"text": "Help me", "help_wanted": ["ideas", "resources"]},
     "rephrase_contract": {"text": "You want"},
     "add_contribution": {"kind": "hypothesis", "text": "Maybe"},
     "mark_contribution": {"contribution_id": 7, "mark": None},
     "signal": {"signal": "off_contract", "contribution_id": 7},
+    "withdraw_signal": {"signal_id": 7},
+    "withdraw_item": {"item_id": 4},
+    "edit_item": {"item_id": 4, "text": "Since when, exactly?"},
+    "set_item_aside": {"item_id": 4},
     "add_scribe_note": {"text": "noted"},
     "set_synthesis": {"text": "I keep"},
     "save_action_item": {
@@ -63,6 +68,7 @@ DOCUMENTED = {
     "confirm_attendance": {"member_id": "abc", "status": "excused"},
     "show_charter": {"version": 2, "text": "What is said here stays here."},
     "hide_charter": {},
+    "set_display_timer": {"shown": False},
 }
 
 

@@ -76,6 +76,7 @@ FIELDS: dict[str, dict[str, st.SearchStrategy[Any]]] = {
     },
     "ask_question": {"text": TEXT},
     "answer_question": {"question_id": ITEM, "text": TEXT},
+    "mark_answered_aloud": {"question_id": ITEM, "answered": st.booleans()},
     "set_contract": {
         "text": TEXT,
         "help_wanted": st.lists(
@@ -96,6 +97,10 @@ FIELDS: dict[str, dict[str, st.SearchStrategy[Any]]] = {
         "mark": st.sampled_from(["keep", "maybe", None]),
     },
     "signal": {"signal": st.sampled_from(["off_contract", "please_clarify"])},
+    "withdraw_signal": {"signal_id": ITEM},
+    "withdraw_item": {"item_id": ITEM},
+    "edit_item": {"item_id": ITEM, "text": TEXT},
+    "set_item_aside": {"item_id": ITEM},
     "add_scribe_note": {"text": TEXT},
     "set_synthesis": {"text": st.text(max_size=80)},
     "save_action_item": {"action": TEXT, "due": st.dates().map(str), "indicator": TEXT},
@@ -118,6 +123,7 @@ FIELDS: dict[str, dict[str, st.SearchStrategy[Any]]] = {
     },
     "show_charter": {"version": st.integers(1, 5), "text": TEXT},
     "hide_charter": {},
+    "set_display_timer": {"shown": st.booleans()},
 }
 
 CID = st.one_of(st.uuids().map(str), st.uuids().map(str), st.text(min_size=1, max_size=6))
@@ -140,7 +146,8 @@ FACILITATING = st.sampled_from(
     [
         *("advance_stage", "return_to_stage", "add_private_note", "extend_timer", "pause_timer"),
         *("resume_timer", "call_on", "clear_queue", "post_learning"),
-        *("confirm_attendance", "show_charter", "hide_charter"),
+        *("confirm_attendance", "show_charter", "hide_charter", "set_display_timer"),
+        *("set_item_aside",),
     ]
 ).flatmap(lambda kind: st.fixed_dictionaries({"type": st.just(kind), "cid": CID, **FIELDS[kind]}))
 """Commands the fuzzing socket (the facilitator) may send in some stage: so some go through."""

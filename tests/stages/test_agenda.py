@@ -106,8 +106,9 @@ def test_return_from_consultation_to_contract_reopens_the_contract() -> None:
     state = act(state, FACILITATOR, _back_to(state, Stage.CONTRACT), later)
     assert state.stage is Stage.CONTRACT
     assert state.timer is not None
-    assert (state.timer.step, state.timer.started_at) == (state.step, later)
+    assert state.timer.step == state.step
     assert state.timer.planned_seconds == 5 * 60
+    assert state.timer.remaining(later) == 5 * 60  # its time was not used: all of it is left
     assert (state.hands, state.ready, state.speaker) == ([], [], None)
 
     state = act(state, CLIENT, c.SetContract(text="Help me to find allies instead"))
@@ -120,6 +121,35 @@ def test_return_from_consultation_to_contract_reopens_the_contract() -> None:
     state = advance(state)
     assert state.stage is Stage.CONSULTATION
     assert len(state.consultations[0].contributions) == 1  # what was said before is kept
+
+
+def test_going_back_and_forward_again_resumes_each_stages_remaining_time() -> None:
+    state = meeting_in_stage(Stage.CONTRACT)  # 5 minutes, entered at NOW
+    state = advance(state, at(minutes=3))  # 2 minutes of the contract left
+    assert state.stage is Stage.CONSULTATION
+    consultation = state.timer
+    assert consultation is not None
+    state = act(state, FACILITATOR, _back_to(state, Stage.CONTRACT), at(minutes=10))
+    assert state.timer is not None
+    assert state.timer.running
+    assert state.timer.remaining(at(minutes=10)) == 2 * 60
+    state = advance(state, at(minutes=11))  # the consultation had 7 minutes used
+    assert state.timer is not None
+    assert state.timer.planned_seconds == consultation.planned_seconds
+    assert state.timer.remaining(at(minutes=11)) == consultation.planned_seconds - 7 * 60
+
+
+def test_a_stage_left_paused_or_in_overtime_resumes_as_it_was() -> None:
+    state = meeting_in_stage(Stage.CONTRACT)
+    state = act(state, FACILITATOR, c.PauseTimer(), at(minutes=1))
+    state = advance(state, at(minutes=30))  # paused: 4 minutes left, however long it waited
+    state = act(state, FACILITATOR, _back_to(state, Stage.CONTRACT), at(minutes=40))
+    assert state.timer is not None
+    assert state.timer.remaining(at(minutes=40)) == 4 * 60
+    state = advance(state, at(minutes=50))  # now 6 minutes over
+    state = act(state, FACILITATOR, _back_to(state, Stage.CONTRACT), at(minutes=60))
+    assert state.timer is not None
+    assert state.timer.remaining(at(minutes=60)) == -6 * 60
 
 
 def test_return_to_a_later_stage_is_refused() -> None:

@@ -193,3 +193,36 @@ def test_purging_an_ended_meeting_erases_its_content_once() -> None:
 def test_only_an_ended_meeting_is_purged() -> None:
     with pytest.raises(WrongStage):
         purge(meeting_in_stage(Stage.SYNTHESIS), NOW)
+
+
+def test_the_clients_signals_reach_only_the_facilitator_and_the_client() -> None:
+    state = meeting_in_stage(Stage.CONSULTATION)
+    state, events = run(state, CLIENT, c.SignalClient(signal="off_contract"))
+    assert audience_of(events[0], state.plan) == {CLIENT, FACILITATOR}
+    for owner in (CLIENT, FACILITATOR):
+        assert [x.signal for x in seen_by(state, owner).consultations[0].signals] == [
+            "off_contract"
+        ]
+    for other in (KIM, SCRIBE, OBSERVER, None):
+        assert seen_by(state, other).consultations[0].signals == []
+
+
+def test_the_client_takes_a_signal_back_and_only_the_owners_hear_of_it() -> None:
+    state = meeting_in_stage(Stage.CONSULTATION)
+    state = act(state, CLIENT, c.SignalClient(signal="please_clarify"))
+    kept = state.seq
+    state = act(state, CLIENT, c.SignalClient(signal="off_contract"))
+    state, events = run(state, CLIENT, c.WithdrawSignal(signal_id=state.seq))
+    assert [e.type for e in events] == ["signal_withdrawn"]
+    assert audience_of(events[0], state.plan) == {CLIENT, FACILITATOR}
+    assert [x.id for x in state.consultations[0].signals] == [kept]
+
+
+def test_only_the_client_withdraws_a_signal_that_exists() -> None:
+    state = act(meeting_in_stage(Stage.CONSULTATION), CLIENT, c.SignalClient(signal="off_contract"))
+    before = state.model_dump()
+    with pytest.raises(Forbidden):
+        run(state, FACILITATOR, c.WithdrawSignal(signal_id=state.seq))
+    with pytest.raises(NotFound):
+        run(state, CLIENT, c.WithdrawSignal(signal_id=999))
+    assert state.model_dump() == before

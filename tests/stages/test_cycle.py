@@ -110,3 +110,20 @@ def test_attendance_and_the_shown_charter_survive_the_no_trace_purge() -> None:
     state = act(state, FACILITATOR, c.EndMeeting(expected_stage=Stage.CONCLUSION))
     assert state.stage is Stage.ENDED
     assert state.attendance == {KIM: Attendance.PRESENT}
+
+
+def test_the_facilitator_hides_the_timer_from_the_room_display_and_shows_it_again() -> None:
+    state = meeting_in_stage(Stage.PRESENTATION)
+    assert state.display_timer is True
+    state, events = run(state, FACILITATOR, c.SetDisplayTimer(shown=False))
+    assert [e.type for e in events] == ["display_timer_set"]
+    assert state.display_timer is False
+    assert state.view_for(None)["display_timer"] is False  # what the display's snapshot says
+    assert state.timer is not None  # the timer itself goes on
+    assert run(state, FACILITATOR, c.SetDisplayTimer(shown=False))[1] == []
+    state = act(state, FACILITATOR, c.SetDisplayTimer(shown=True))
+    assert state.display_timer is True
+
+
+def test_only_the_facilitator_hides_the_displays_timer() -> None:
+    _refused(meeting_in_stage(Stage.PRESENTATION), KIM, c.SetDisplayTimer(shown=False), Forbidden)

@@ -79,6 +79,13 @@ def _whole_meeting(*, no_trace: bool = False) -> tuple[MeetingState, MeetingStat
     next_stage()  # clarification
     do(KIM, c.AskQuestion(text="Since when?"))
     do(CLIENT, c.AnswerQuestion(question_id=state.seq, text="A year"))
+    do(KIM, c.AskQuestion(text="Who else knows?"))
+    do(CLIENT, c.MarkAnsweredAloud(question_id=state.seq))
+    do(KIM, c.AskQuestion(text="Should you not just fire him?"))
+    do(FACILITATOR, c.SetItemAside(item_id=state.seq))
+    do(KIM, c.AskQuestion(text="Sorry, since when?"))
+    do(KIM, c.EditItem(item_id=state.seq, text="Since when, exactly?"))
+    do(KIM, c.WithdrawItem(item_id=state.seq - 1))
     next_stage()  # contract
     do(CLIENT, c.SetContract(text="Help me to talk to my boss", help_wanted=("ideas",)))
     do(SCRIBE, c.RephraseContract(text="You want words"))
@@ -90,6 +97,8 @@ def _whole_meeting(*, no_trace: bool = False) -> tuple[MeetingState, MeetingStat
     next_stage()  # consultation again
     do(CLIENT, c.MarkContribution(contribution_id=contribution, mark="keep"))
     do(CLIENT, c.SignalClient(signal="please_clarify", contribution_id=contribution))
+    do(CLIENT, c.SignalClient(signal="off_contract"))
+    do(CLIENT, c.WithdrawSignal(signal_id=state.seq))
     do(SCRIBE, c.AddScribeNote(text="Kim: ask for a 1:1"))
     do(KAI, c.RaiseHand())
     do(KAI, c.LowerHand())
@@ -110,6 +119,7 @@ def _whole_meeting(*, no_trace: bool = False) -> tuple[MeetingState, MeetingStat
     do(FACILITATOR, c.ConfirmAttendance(member_id=KAI, status="excused"))
     do(FACILITATOR, c.ShowCharter(version=1, text="We keep what is said here"))
     do(FACILITATOR, c.HideCharter())
+    do(FACILITATOR, c.SetDisplayTimer(shown=False))
     next_stage()  # second consultation: presentation
     do(CLIENT, c.ShareRecord(consultation=0, shared=True))
     do(KIM, c.SetCase(headline="My team", topic_type="project"))
@@ -149,7 +159,7 @@ def test_every_event_type_appears_in_the_whole_meeting() -> None:
     _, _, events = _whole_meeting()
     kinds = {event.type for event in events}
     every = set(EVENT_ADAPTER.json_schema()["discriminator"]["mapping"])
-    assert len(every) == 32
+    assert len(every) == 38
     # Not commands' events: the end of a no-trace meeting, the wire's stand-in, and the
     # lobby replan from scheduling (tests/stages/test_replan.py).
     assert every - kinds == {"content_purged", "redacted", "plan_changed"}

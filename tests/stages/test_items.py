@@ -122,6 +122,38 @@ def test_answering_a_question_that_does_not_exist_is_refused() -> None:
     _refused(state, CLIENT, c.AnswerQuestion(question_id=999, text="?"), NotFound)
 
 
+def test_the_client_marks_a_question_answered_aloud_in_one_command_and_may_take_it_back() -> None:
+    state = meeting_in_stage(Stage.CLARIFICATION, seeded=False)
+    state = act(state, KIM, c.AskQuestion(text="Since when?"))
+    state = act(state, KAI, c.AskQuestion(text="Who else knows?"))
+    first, second = state.consultations[0].questions
+    state, events = run(state, CLIENT, c.MarkAnsweredAloud(question_id=first.id))
+    assert [e.type for e in events] == ["question_answered_aloud"]
+    assert audience_of(events[0], state.plan) is None  # the room sees it, like a written answer
+    first, second = state.consultations[0].questions
+    assert (first.answered_aloud, first.answer) == (True, None)
+    assert second.answered_aloud is False
+    state = act(state, CLIENT, c.MarkAnsweredAloud(question_id=first.id, answered=False))
+    assert state.consultations[0].questions[0].answered_aloud is False
+
+
+def test_marking_a_question_answered_aloud_twice_changes_nothing() -> None:
+    state = act(meeting_in_stage(Stage.CLARIFICATION), KIM, c.AskQuestion(text="Since when?"))
+    question = state.consultations[0].questions[-1]
+    _no_op(state, CLIENT, c.MarkAnsweredAloud(question_id=question.id, answered=False))
+    state = act(state, CLIENT, c.MarkAnsweredAloud(question_id=question.id))
+    _no_op(state, CLIENT, c.MarkAnsweredAloud(question_id=question.id))
+
+
+def test_only_the_client_marks_an_existing_question_answered_aloud_during_clarification() -> None:
+    state = act(meeting_in_stage(Stage.CLARIFICATION), KIM, c.AskQuestion(text="Since when?"))
+    question = state.consultations[0].questions[-1]
+    _refused(state, KIM, c.MarkAnsweredAloud(question_id=question.id), Forbidden)
+    _refused(state, CLIENT, c.MarkAnsweredAloud(question_id=999), NotFound)
+    later = act(state, FACILITATOR, c.AdvanceStage(expected_stage=Stage.CLARIFICATION))
+    _refused(later, CLIENT, c.MarkAnsweredAloud(question_id=question.id), WrongStage)
+
+
 def test_observer_cannot_ask_questions() -> None:
     state = meeting_in_stage(Stage.CLARIFICATION)
     _refused(state, OBSERVER, c.AskQuestion(text="Why?"), Forbidden)
@@ -515,3 +547,69 @@ def test_roles_are_those_of_the_meeting_plan() -> None:
     state = meeting_in_stage(Stage.CONSULTATION)
     assert state.role_of(SCRIBE) is Role.SCRIBE
     assert state.role_of(STRANGER) is None
+
+
+# --- withdrawn and set aside --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("stage", "write", "field"),
+    [
+        (Stage.CLARIFICATION, c.AskQuestion(text="Why not resign?"), "questions"),
+        (Stage.CONTRACT, c.RephraseContract(text="You want to leave"), "rephrasings"),
+        (Stage.CONSULTATION, c.AddContribution(kind="suggestion", text="Resign"), "contributions"),
+    ],
+)
+def test_an_author_withdraws_their_own_item_while_its_stage_runs(
+    stage: Stage, write: c.Command, field: str
+) -> None:
+    state = act(meeting_in_stage(stage), KIM, write)
+    before = [x.id for x in getattr(state.consultations[0], field)]
+    state, events = run(state, KIM, c.WithdrawItem(item_id=state.seq))
+    assert [(e.type, e.set_aside) for e in events] == [("item_withdrawn", False)]
+    assert audience_of(events[0], state.plan) is None
+    assert [x.id for x in getattr(state.consultations[0], field)] == before[:-1]
+
+
+def test_nobody_withdraws_another_authors_item_nor_one_of_an_earlier_stage() -> None:
+    state = act(
+        meeting_in_stage(Stage.CONSULTATION), KIM, c.AddContribution(kind="reaction", text="Hm")
+    )
+    _refused(state, KAI, c.WithdrawItem(item_id=state.seq), Forbidden)
+    question = state.consultations[0].questions[0]  # asked in clarification, by Kim or another
+    _refused(state, question.author, c.WithdrawItem(item_id=question.id), NotFound)
+    later = act(state, FACILITATOR, c.AdvanceStage(expected_stage=Stage.CONSULTATION))
+    _refused(later, KIM, c.WithdrawItem(item_id=state.seq), WrongStage)
+
+
+def test_the_facilitator_sets_an_item_aside_and_only_its_author_is_told_what_it_said() -> None:
+    state = act(meeting_in_stage(Stage.CLARIFICATION), KIM, c.AskQuestion(text="Have you tried X?"))
+    item = state.seq
+    state, events = run(state, FACILITATOR, c.SetItemAside(item_id=item))
+    told, gone = events
+    assert told.type == "item_set_aside"
+    assert (told.author, told.text) == (KIM, "Have you tried X?")
+    assert audience_of(told, state.plan) == {KIM, FACILITATOR}
+    assert (gone.type, gone.set_aside, audience_of(gone, state.plan)) == (
+        "item_withdrawn",
+        True,
+        None,
+    )
+    assert item not in [q.id for q in state.consultations[0].questions]
+    assert "Have you tried X?" not in state.model_dump_json()  # gone from the record
+
+
+def test_only_the_facilitator_sets_an_item_aside() -> None:
+    state = act(meeting_in_stage(Stage.CLARIFICATION), KIM, c.AskQuestion(text="Why?"))
+    _refused(state, CLIENT, c.SetItemAside(item_id=state.seq), Forbidden)
+    _refused(state, FACILITATOR, c.SetItemAside(item_id=999), NotFound)
+
+
+def test_an_author_rewrites_their_own_item_and_nobody_else_may() -> None:
+    state = act(meeting_in_stage(Stage.CONTRACT), KIM, c.RephraseContract(text="You want peace"))
+    item = state.seq
+    state, events = run(state, KIM, c.EditItem(item_id=item, text="You want calm in the team"))
+    assert [(e.type, e.author) for e in events] == [("item_edited", KIM)]
+    assert state.consultations[0].rephrasings[-1].text == "You want calm in the team"
+    assert run(state, KIM, c.EditItem(item_id=item, text="You want calm in the team"))[1] == []
+    _refused(state, KAI, c.EditItem(item_id=item, text="Mine now"), Forbidden)

@@ -53,11 +53,16 @@ EXPECTED_EVENT: dict[str, str] = {
     "set_case": "case_set",
     "ask_question": "question_asked",
     "answer_question": "question_answered",
+    "mark_answered_aloud": "question_answered_aloud",
     "set_contract": "contract_set",
     "rephrase_contract": "contract_rephrased",
     "add_contribution": "contribution_added",
     "mark_contribution": "contribution_marked",
     "signal": "client_signalled",
+    "withdraw_signal": "signal_withdrawn",
+    "withdraw_item": "item_withdrawn",
+    "edit_item": "item_edited",
+    "set_item_aside": "item_set_aside",
     "add_scribe_note": "scribe_note_added",
     "set_synthesis": "synthesis_set",
     "save_action_item": "action_item_saved",
@@ -74,6 +79,7 @@ EXPECTED_EVENT: dict[str, str] = {
     "confirm_attendance": "attendance_confirmed",
     "show_charter": "charter_shown",
     "hide_charter": "charter_hidden",
+    "set_display_timer": "display_timer_set",
 }
 
 
@@ -131,6 +137,44 @@ def _speaker_called(state: MeetingState, actor: str, role: Role) -> tuple[Meetin
     return state, c.ClearQueue()
 
 
+def _signalled(state: MeetingState, actor: str, role: Role) -> tuple[MeetingState, Command]:
+    if _may("signal", state.stage, Role.CLIENT):
+        state = act(state, CLIENT, c.SignalClient(signal=ClientSignal.OFF_CONTRACT))
+    signals = _record(state).signals
+    return state, c.WithdrawSignal(signal_id=signals[-1].id if signals else 1)
+
+
+_WRITE = {
+    Stage.CLARIFICATION: c.AskQuestion(text="Since when?"),
+    Stage.CONTRACT: c.RephraseContract(text="You want calm"),
+    Stage.CONSULTATION: c.AddContribution(kind="suggestion", text="Meet them"),
+}
+
+
+def _written_by(state: MeetingState, author: str, role: Role) -> tuple[MeetingState, int]:
+    """``author``'s new item of this stage, when they may write one: its id (else 1)."""
+    write = _WRITE.get(state.stage)
+    if write is None or author == STRANGER or not _may(write.type, state.stage, role):
+        return state, 1
+    state = act(state, author, write)
+    return state, state.seq
+
+
+def _own_item(state: MeetingState, actor: str, role: Role) -> tuple[MeetingState, Command]:
+    state, item = _written_by(state, actor, role)
+    return state, c.WithdrawItem(item_id=item)
+
+
+def _own_edit(state: MeetingState, actor: str, role: Role) -> tuple[MeetingState, Command]:
+    state, item = _written_by(state, actor, role)
+    return state, c.EditItem(item_id=item, text="Said better")
+
+
+def _kims_item(state: MeetingState, actor: str, role: Role) -> tuple[MeetingState, Command]:
+    state, item = _written_by(state, KIM, Role.CONSULTANT)
+    return state, c.SetItemAside(item_id=item)
+
+
 CHARTER = "What is said here stays here."
 
 
@@ -169,6 +213,9 @@ PREPARE: dict[str, Prepare] = {
     "answer_question": _plain(
         lambda s: c.AnswerQuestion(question_id=_first_id(_record(s).questions), text="I do")
     ),
+    "mark_answered_aloud": _plain(
+        lambda s: c.MarkAnsweredAloud(question_id=_first_id(_record(s).questions))
+    ),
     "set_contract": _plain(lambda s: c.SetContract(text="Help me to decide")),
     "rephrase_contract": _plain(lambda s: c.RephraseContract(text="You want to decide")),
     "add_contribution": _plain(
@@ -185,6 +232,10 @@ PREPARE: dict[str, Prepare] = {
             contribution_id=_first_id(_record(s).contributions),
         )
     ),
+    "withdraw_signal": _signalled,
+    "withdraw_item": _own_item,
+    "edit_item": _own_edit,
+    "set_item_aside": _kims_item,
     "add_scribe_note": _plain(lambda s: c.AddScribeNote(text="Kim: meet one by one")),
     "set_synthesis": _plain(lambda s: c.SetSynthesis(text="I keep the one-to-ones")),
     "save_action_item": _plain(lambda s: c.SaveActionItem(action="Talk to HR")),
@@ -207,6 +258,7 @@ PREPARE: dict[str, Prepare] = {
     ),
     "show_charter": _plain(lambda s: c.ShowCharter(version=1, text=CHARTER)),
     "hide_charter": _charter_shown,
+    "set_display_timer": _plain(lambda s: c.SetDisplayTimer(shown=False)),
 }
 
 

@@ -157,6 +157,11 @@ class MeetingMachine(RuleBasedStateMachine):
             case "answer_question":
                 ids = [q.id for q in record.questions]
                 return c.AnswerQuestion(question_id=self._item_id(data, ids), text=text)
+            case "mark_answered_aloud":
+                ids = [q.id for q in record.questions]
+                return c.MarkAnsweredAloud(
+                    question_id=self._item_id(data, ids), answered=data.draw(st.booleans())
+                )
             case "set_contract":
                 wanted = data.draw(st.lists(st.sampled_from(HelpType), max_size=3))
                 return c.SetContract(text=text, help_wanted=tuple(wanted))
@@ -175,6 +180,18 @@ class MeetingMachine(RuleBasedStateMachine):
                 about = data.draw(st.sampled_from([None, self._item_id(data, ids)]))
                 signal = data.draw(st.sampled_from(ClientSignal))
                 return c.SignalClient(signal=signal, contribution_id=about)
+            case "edit_item":
+                items = [*record.questions, *record.rephrasings, *record.contributions]
+                return c.EditItem(item_id=self._item_id(data, [x.id for x in items]), text=text)
+            case "withdraw_item" | "set_item_aside":
+                items = [*record.questions, *record.rephrasings, *record.contributions]
+                item = self._item_id(data, [x.id for x in items])
+                if kind == "set_item_aside":
+                    return c.SetItemAside(item_id=item)
+                return c.WithdrawItem(item_id=item)
+            case "withdraw_signal":
+                ids = [x.id for x in record.signals]
+                return c.WithdrawSignal(signal_id=self._item_id(data, ids))
             case "add_scribe_note":
                 return c.AddScribeNote(text=text)
             case "set_synthesis":
@@ -213,6 +230,8 @@ class MeetingMachine(RuleBasedStateMachine):
                 return c.ShowCharter(version=data.draw(st.integers(1, 3)), text=text)
             case "hide_charter":
                 return c.HideCharter()
+            case "set_display_timer":
+                return c.SetDisplayTimer(shown=data.draw(st.booleans()))
             case _:
                 assert kind == "clear_queue"
                 return c.ClearQueue()

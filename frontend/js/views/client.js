@@ -58,7 +58,7 @@ function work({ room, state, me, can, record }) {
         <${Section} id="s-contributions" title=${t("section.contributions")}>
           <p class="hint">${t("client.marks_hint")}</p>
           ${can("signal") && html`<${SignalButtons} room=${room} />`}
-          <${SignalList} state=${state} record=${record} />
+          <${SignalList} room=${room} state=${state} record=${record} canWithdraw=${can("withdraw_signal")} />
           <${ContributionList} room=${room} state=${state} record=${record} marks=${can("mark_contribution") ? "edit" : "show"} canSignal=${can("signal")} />
         <//>
         <${Section} id="s-scribe" title=${t("section.scribe_notes")}><${ScribeNotes} state=${state} record=${record} /><//>`;

@@ -142,7 +142,7 @@ export function StageBanner({ state, role, me = null, big = false }) {
         reporter: role !== "facilitator" && state.plan.previous_plan?.reporter === me,
       })}</p>`}
     </div>
-    ${state.stage !== "ended" && html`<${Timer} timer=${state.timer} big=${big} />`}
+    ${state.stage !== "ended" && !(big && state.display_timer === false) && html`<${Timer} timer=${state.timer} big=${big} />`}
   </section>`;
 }
 
@@ -359,7 +359,11 @@ export function TimerControls({ room, state, can }) {
   const timer = state.timer;
   if (!timer || !can("pause_timer")) return null;
   const running = Boolean(timer.deadline);
+  const shown = state.display_timer !== false;
   return html`<div class="actions timer-controls" role="group" aria-label=${t("timer.controls")}>
+    ${can("set_display_timer") &&
+    html`<button type="button" class="secondary" aria-pressed=${shown ? "false" : "true"} data-testid="display-timer"
+      onClick=${() => room.send("set_display_timer", { shown: !shown })}>${t("timer.hide_on_display")}</button>`}
     ${running
       ? html`<button type="button" class="secondary" onClick=${() => room.send("pause_timer")} data-testid="pause">${t("timer.pause")}</button>`
       : html`<button type="button" class="secondary" onClick=${() => room.send("resume_timer")} data-testid="resume">${t("timer.resume")}</button>`}

@@ -42,7 +42,7 @@ function work({ room, state, me, role, can, record }) {
           ${can("ask_question") &&
           html`<${DraftField} room=${room} field="question" label=${t("questions.ask")} submitLabel=${t("questions.send")} rows="2"
             hint=${t("questions.ask_hint")} onSubmit=${(text, meta) => room.send("ask_question", { text }, meta)} />`}
-          <${QuestionList} state=${state} record=${record} />
+          <${QuestionList} state=${state} record=${record} act=${{ room, me, can }} />
         <//>`;
     case "contract":
       return html`<${Section} id="s-contract" title=${t("section.contract")}><${ContractView} state=${state} record=${record} /><//>
@@ -50,14 +50,14 @@ function work({ room, state, me, role, can, record }) {
           ${can("rephrase_contract") &&
           html`<${DraftField} room=${room} field="rephrasing" label=${t("rephrase.add")} submitLabel=${t("rephrase.send")} rows="2"
             hint=${t("rephrase.hint")} onSubmit=${(text, meta) => room.send("rephrase_contract", { text }, meta)} />`}
-          <${RephrasingList} state=${state} record=${record} />
+          <${RephrasingList} state=${state} record=${record} act=${{ room, me, can }} />
         <//>`;
     case "consultation":
       return html`<${Section} id="s-contract" title=${t("section.contract")}><${ContractView} state=${state} record=${record} /><//>
         <${Section} id="s-contributions" title=${t("section.contributions")}>
           ${can("add_contribution") && html`<${ContributionForm} room=${room} />`}
           <${SignalList} state=${state} record=${record} />
-          <${ContributionList} state=${state} record=${record} />
+          <${ContributionList} state=${state} record=${record} act=${{ room, me, can }} />
         <//>
         <${Section} id="s-scribe" title=${t("section.scribe_notes")}>
           ${can("add_scribe_note") &&

@@ -67,7 +67,7 @@ export function FacilitatorView({ room, snap, state, me, can }) {
     html`<div class="live-feed">
       ${state.stage !== "presentation" && html`<${Section} id="s-case" title=${t("section.case")}><${CaseCard} record=${record} /><//>`}
       ${state.stage === "consultation" && html`<${Section} id="s-contract" title=${t("section.contract")}><${ContractView} state=${state} record=${record} /><//>`}
-      <${StageFeed} state=${state} record=${record} marks="show" />
+      <${StageFeed} state=${state} record=${record} marks="show" act=${{ room, me, can }} />
     </div>`}
     ${state.stage === "conclusion" &&
     html`<${Section} id="s-learnings" title=${t("section.learnings")}><${LearningList} state=${state} record=${record} /><//>

@@ -15,19 +15,19 @@ export function ObserverView({ room, state, me, can }) {
 }
 
 /** What the current stage has produced so far, read-only (also the facilitator's live feed). */
-export function StageFeed({ state, record, marks = "hide" }) {
+export function StageFeed({ state, record, marks = "hide", act = null }) {
   switch (state.stage) {
     case "presentation":
       return html`<${Section} id="s-case" title=${t("section.case")}><${CaseCard} record=${record} /><//>`;
     case "clarification":
-      return html`<${Section} id="s-questions" title=${t("section.questions")}><${QuestionList} state=${state} record=${record} /><//>`;
+      return html`<${Section} id="s-questions" title=${t("section.questions")}><${QuestionList} state=${state} record=${record} act=${act} /><//>`;
     case "contract":
       return html`<${Section} id="s-contract" title=${t("section.contract")}><${ContractView} state=${state} record=${record} /><//>
-        <${Section} id="s-rephrasings" title=${t("section.rephrasings")}><${RephrasingList} state=${state} record=${record} /><//>`;
+        <${Section} id="s-rephrasings" title=${t("section.rephrasings")}><${RephrasingList} state=${state} record=${record} act=${act} /><//>`;
     case "consultation":
       return html`<${Section} id="s-contributions" title=${t("section.contributions")}>
           <${SignalList} state=${state} record=${record} />
-          <${ContributionList} state=${state} record=${record} marks=${marks} />
+          <${ContributionList} state=${state} record=${record} marks=${marks} act=${act} />
         <//>
         <${Section} id="s-scribe" title=${t("section.scribe_notes")}><${ScribeNotes} state=${state} record=${record} /><//>`;
     case "synthesis":

@@ -94,10 +94,41 @@ export function CaseForm({ room, record }) {
   </form>`;
 }
 
+/**
+ * While an item's stage runs: its author may withdraw it, the facilitator may set it aside (it
+ * leaves the projector and the record; its author is told). ``act`` is { room, me, can }.
+ */
+function ItemActions({ act, state, stage, item }) {
+  if (!act || state.stage !== stage) return null;
+  return html`<${ItemActionsHere} act=${act} item=${item} />`;
+}
+
+function ItemActionsHere({ act, item }) {
+  const field = `edit.${item.id}`;
+  const [editing, setEditing] = useDraft(act.room.scope, field); // an open editor is a draft: it survives reloads
+  const own = item.author === act.me && act.can("withdraw_item");
+  const aside = item.author !== act.me && act.can("set_item_aside");
+  if (!own && !aside) return null;
+  if (own && editing !== null) {
+    return html`<${DraftField} room=${act.room} field=${field} label=${t("items.edit_label")} submitLabel=${t("items.save")} rows="2"
+      onSubmit=${(text, meta) => act.room.send("edit_item", { item_id: item.id, text }, meta)} />`;
+  }
+  return html`<div class="actions item-actions">
+    ${own &&
+    html`<button type="button" class="ghost small" data-testid=${`edit-${item.id}`} onClick=${() => setEditing(item.text)}>${t("items.edit")}</button>`}
+    ${own &&
+    html`<button type="button" class="ghost small" data-testid=${`withdraw-${item.id}`}
+      onClick=${() => act.room.send("withdraw_item", { item_id: item.id })}>${t("items.withdraw")}</button>`}
+    ${aside &&
+    html`<button type="button" class="ghost small" data-testid=${`set-aside-${item.id}`}
+      onClick=${() => act.room.send("set_item_aside", { item_id: item.id })}>${t("items.set_aside")}</button>`}
+  </div>`;
+}
+
 // --- 2 clarification ------------------------------------------------------------------------
 
 /** Questions and their answers. An unanswered question is neutral: it may well be answered aloud. */
-export function QuestionList({ room, state, record, canAnswer = false, limit = null, display = false }) {
+export function QuestionList({ room, state, record, canAnswer = false, limit = null, display = false, act = null }) {
   let questions = record.questions;
   if (questions.length === 0) return html`<${Empty}>${t("questions.none")}<//>`;
   if (limit) questions = questions.slice(-limit);
@@ -106,8 +137,17 @@ export function QuestionList({ room, state, record, canAnswer = false, limit = n
       (q) => html`<li class="item question" key=${q.id}>
         <p dir="auto" class="text q-text">${q.text}</p>
         ${!limit && !display && html`<${By} state=${state} author=${q.author} at=${q.at} />`}
+        <${ItemActions} act=${act} state=${state} stage="clarification" item=${q} />
         ${q.answer !== null && q.answer !== undefined &&
         html`<p class="answer"><span class="label">${t("questions.answer")}</span> <span dir="auto" class="a-text">${q.answer}</span></p>`}
+        ${q.answered_aloud && !canAnswer && html`<p class="chip ok aloud" data-testid="answered-aloud">${t("questions.answered_aloud")}</p>`}
+        ${canAnswer &&
+        html`<div class="actions item-actions">
+          <button type="button" class=${`toggle${q.answered_aloud ? " on" : ""}`} aria-pressed=${q.answered_aloud ? "true" : "false"}
+            data-testid=${`aloud-${q.id}`}
+            onClick=${() => room.send("mark_answered_aloud", { question_id: q.id, answered: !q.answered_aloud })}>
+            ${t("questions.answered_aloud")}</button>
+        </div>`}
         ${canAnswer &&
         html`<${DraftField} room=${room} field=${`answer.${q.id}`} rows="2"
           label=${q.answer ? t("questions.edit_answer") : t("questions.your_answer")}
@@ -145,13 +185,14 @@ export function ContractView({ state, record, big = false }) {
   </div>`;
 }
 
-export function RephrasingList({ state, record }) {
+export function RephrasingList({ state, record, act = null }) {
   if (record.rephrasings.length === 0) return html`<${Empty}>${t("rephrase.none")}<//>`;
   return html`<ul class="items" data-testid="rephrasings">
     ${record.rephrasings.map(
       (r) => html`<li class="item" key=${r.id}>
         <p dir="auto" class="text">${r.text}</p>
         <p class="meta">${nameOf(state, r.author)} · ${t("contract.about_version", { n: r.contract_version })}</p>
+        <${ItemActions} act=${act} state=${state} stage="contract" item=${r} />
       </li>`,
     )}
   </ul>`;
@@ -193,7 +234,7 @@ export function ContractForm({ room, record }) {
  * Contributions as they arrive. ``marks``: "edit" (the client sorts them), "show" or "hide";
  * ``canSignal``: the client may flag one as off contract / please clarify.
  */
-export function ContributionList({ room, state, record, marks = "hide", canSignal = false, limit = null, big = false }) {
+export function ContributionList({ room, state, record, marks = "hide", canSignal = false, limit = null, big = false, act = null }) {
   let items = record.contributions;
   if (items.length === 0) return html`<${Empty}>${t("contributions.none")}<//>`;
   if (limit) items = items.slice(-limit);
@@ -204,6 +245,7 @@ export function ContributionList({ room, state, record, marks = "hide", canSigna
         <p class="chip kind">${t(`kind.${c.kind}`)}</p>
         <p dir="auto" class="text c-text">${c.text}</p>
         ${!big && html`<${By} state=${state} author=${c.author} at=${c.at} />`}
+        <${ItemActions} act=${act} state=${state} stage="consultation" item=${c} />
         ${marks === "show" && c.mark && html`<p class="meta mark">${t(`mark.${c.mark}`)}</p>`}
         ${(marks === "edit" || canSignal) &&
         html`<div class="actions item-actions">
@@ -238,7 +280,8 @@ export function ContributionForm({ room }) {
   </div>`;
 }
 
-export function SignalList({ state, record }) {
+/** The client's signals: the server sends them to the facilitator and the client only. */
+export function SignalList({ room = null, state, record, canWithdraw = false }) {
   if (record.signals.length === 0) return null;
   const about = (id) => record.contributions.find((c) => c.id === id);
   return html`<ul class="items signals" data-testid="signals" aria-label=${t("signal.title")}>
@@ -247,6 +290,9 @@ export function SignalList({ state, record }) {
       return html`<li class="item signal" key=${s.id}>
         <p dir="auto" class="text"><strong>${t(`signal.${s.signal}`)}</strong>${c ? html` — <span dir="auto" class="quote">${c.text}</span>` : ""}</p>
         <p class="meta">${t("signal.from_client")} · ${time(s.at)}</p>
+        ${canWithdraw &&
+        html`<div class="actions item-actions"><button type="button" class="ghost small" data-testid=${`withdraw-signal-${s.id}`}
+          onClick=${() => room.send("withdraw_signal", { signal_id: s.id })}>${t("signal.withdraw")}</button></div>`}
       </li>`;
     })}
   </ul>`;
@@ -254,7 +300,7 @@ export function SignalList({ state, record }) {
 
 export function SignalButtons({ room }) {
   return html`<div class="actions signal-buttons" role="group" aria-labelledby="signal-label">
-    <span class="hint" id="signal-label">${t("signal.to_group")}</span>
+    <span class="hint" id="signal-label">${t("signal.to_facilitator")}</span>
     <button type="button" class="secondary" onClick=${() => room.send("signal", { signal: "off_contract" })}>${t("signal.off_contract")}</button>
     <button type="button" class="secondary" onClick=${() => room.send("signal", { signal: "please_clarify" })}>${t("signal.please_clarify")}</button>
   </div>`;
